@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs dependencies, configures, builds and runs Arbor's test suite.
+#
+#   ./test/run.sh                 # everything CI runs
+#   ./test/run.sh -L unit         # extra arguments go to ctest (here: only unit tests)
+#   ARBOR_SANITIZE=ON ./test/run.sh   # ASan + UBSan build in build-asan/
+#   ARBOR_SOAK=1 ./test/run.sh -L sim  # long seeded simulations
+#
+# Under CI=true warnings are errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./deploy/install-deps.sh
+
+SANITIZE="${ARBOR_SANITIZE:-OFF}"
+BUILD_DIR="${BUILD_DIR:-build}"
+[ "$SANITIZE" = "ON" ] && BUILD_DIR="${BUILD_DIR}-asan"
+WERROR=OFF
+[ "${CI:-}" = "true" ] && WERROR=ON
+
+cmake -S . -B "$BUILD_DIR" -G Ninja \
+  -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  -DARBOR_WERROR="$WERROR" -DARBOR_SANITIZE="$SANITIZE"
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$(nproc)" "$@"
