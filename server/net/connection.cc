@@ -1,0 +1,165 @@
+#include "server/net/connection.h"
+
+#include <glog/logging.h>
+
+#include <utility>
+
+namespace arbor::net {
+namespace {
+
+std::string PeerName(uv_tcp_t* tcp) {
+  sockaddr_storage addr{};
+  int len = sizeof(addr);
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  char host[64] = "?";
+  int port = 0;
+  if (addr.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    uv_ip4_name(a, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    uv_ip6_name(a, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Connection::Connection(uv_loop_t* loop, Id id, ConnectionLimits limits)
+    : id_(id), limits_(limits) {
+  uv_tcp_init(loop, &tcp_);
+  tcp_.data = this;
+  write_req_.data = this;
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start(ConnectionHandler* handler) {
+  handler_ = handler;
+  peer_ = PeerName(&tcp_);
+  uv_tcp_nodelay(&tcp_, 1);
+  ResumeReading();
+}
+
+void Connection::AllocCb(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  *buf = uv_buf_init(c->read_chunk_, sizeof(c->read_chunk_));
+}
+
+void Connection::ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread == 0 || c->closing_) return;
+  if (nread < 0) {
+    c->Close(nread == UV_EOF ? Status::Ok() : Status::IOError(uv_strerror(static_cast<int>(nread))));
+    return;
+  }
+  if (c->input_.size() + static_cast<size_t>(nread) > c->limits_.max_input_bytes) {
+    c->Close(Status::Busy("input exceeds " + std::to_string(c->limits_.max_input_bytes) +
+                          " bytes without a complete frame"));
+    return;
+  }
+  c->input_.append(buf->base, static_cast<size_t>(nread));
+  Status s2 = c->handler_->OnData(c, &c->input_);
+  if (!s2.ok()) c->Close(s2);
+}
+
+bool Connection::Write(std::string bytes) {
+  if (closing_) return false;
+  if (output_queued_bytes() + bytes.size() > limits_.max_output_bytes) {
+    Close(Status::Busy("peer is not reading: output queue over " +
+                       std::to_string(limits_.max_output_bytes) + " bytes"));
+    return false;
+  }
+  queued_bytes_ += bytes.size();
+  queued_.push_back(std::move(bytes));
+  if (!writing_) StartWrite();
+  return true;
+}
+
+void Connection::StartWrite() {
+  if (queued_.empty()) return;
+  // Coalesce everything queued into one writev; bounded by the queue limit.
+  inflight_.clear();
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(queued_.size());
+  while (!queued_.empty()) {
+    inflight_.push_back(std::move(queued_.front()));
+    queued_.pop_front();
+  }
+  for (auto& b : inflight_) bufs.push_back(uv_buf_init(b.data(), static_cast<unsigned>(b.size())));
+  inflight_bytes_ = queued_bytes_;
+  queued_bytes_ = 0;
+  writing_ = true;
+  int rc = uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), bufs.data(),
+                    static_cast<unsigned>(bufs.size()), &Connection::WriteCb);
+  if (rc != 0) {
+    writing_ = false;
+    Close(Status::IOError(std::string("write: ") + uv_strerror(rc)));
+  }
+}
+
+void Connection::WriteCb(uv_write_t* req, int status) {
+  auto* c = static_cast<Connection*>(req->data);
+  c->writing_ = false;
+  c->inflight_.clear();
+  c->inflight_bytes_ = 0;
+  if (status != 0) {
+    if (!c->closing_) c->Close(Status::IOError(std::string("write: ") + uv_strerror(status)));
+    else c->FinishClose();
+    return;
+  }
+  if (!c->queued_.empty()) {
+    c->StartWrite();
+  } else if (c->closing_) {
+    c->FinishClose();
+  }
+}
+
+void Connection::PauseReading() {
+  if (!reading_) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  reading_ = false;
+}
+
+void Connection::ResumeReading() {
+  if (reading_ || closing_) return;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::AllocCb, &Connection::ReadCb);
+  reading_ = true;
+}
+
+void Connection::Close(const Status& why, bool flush_first) {
+  if (closing_) return;
+  closing_ = true;
+  close_reason_ = why;
+  close_after_flush_ = flush_first;
+  PauseReading();
+  if (!why.ok()) LOG(WARNING) << "closing connection " << id_ << " from " << peer_ << ": " << why.ToString();
+  // Tell the handler now, so it stops producing output for this connection.
+  if (handler_ != nullptr) {
+    ConnectionHandler* h = handler_;
+    handler_ = nullptr;
+    h->OnClose(this, why);
+  }
+  if (!(flush_first && (writing_ || !queued_.empty()))) {
+    FinishClose();
+  } else if (!writing_) {
+    StartWrite();
+  }
+}
+
+void Connection::FinishClose() {
+  auto* h = reinterpret_cast<uv_handle_t*>(&tcp_);
+  if (uv_is_closing(h)) return;
+  uv_close(h, &Connection::CloseCb);
+}
+
+void Connection::CloseCb(uv_handle_t* h) {
+  auto* c = static_cast<Connection*>(h->data);
+  // The callback may free `c` (and with it on_released): move it out first.
+  auto released = std::move(c->on_released);
+  if (released) released(c);
+}
+
+}  // namespace arbor::net

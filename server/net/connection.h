@@ -1,0 +1,120 @@
+// One TCP connection on the server's libuv loop: moves bytes, nothing else.
+//
+// The connection reads into an input buffer and hands it to its
+// ConnectionHandler (a protocol codec/session layer), which consumes whole
+// frames and leaves partial ones. Writes are queued and coalesced: while one
+// uv_write is in flight, later writes accumulate and go out together in one
+// writev. Both directions are bounded: input beyond max_input_bytes without a
+// complete frame, or an output queue beyond max_output_bytes, closes the
+// connection; a handler applies back-pressure with PauseReading().
+//
+// Threading: every method runs on the loop thread. Lifetime: a Connection is
+// owned by its TcpListener and freed in libuv's close callback, after the
+// handler's OnClose; callers that may outlive it keep its id(), not a pointer.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace arbor::net {
+
+struct ConnectionLimits {
+  // Bytes buffered from the peer that the handler has not consumed. Must
+  // exceed the largest frame a protocol accepts.
+  size_t max_input_bytes = (1 << 20) + (64 << 10);
+  // Bytes queued for the peer and not yet written: a client that stops
+  // reading is cut off here rather than growing the server's memory.
+  size_t max_output_bytes = 64 << 20;
+};
+
+class Connection;
+
+// Implemented by a protocol layer. Called on the loop thread.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // `input` holds everything received and not yet consumed; the handler
+  // erases what it consumed from the front. Returning a non-OK Status closes
+  // the connection with that reason (logged once).
+  virtual Status OnData(Connection* conn, std::string* input) = 0;
+  // The connection is closing (peer gone, error, or Close()); `why` is OK
+  // for an orderly close. The handler must drop its pointer to `conn`.
+  virtual void OnClose(Connection* conn, const Status& why) = 0;
+};
+
+class Connection {
+ public:
+  using Id = uint64_t;
+
+  Connection(uv_loop_t* loop, Id id, ConnectionLimits limits);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Id id() const { return id_; }
+  const std::string& peer() const { return peer_; }
+  uv_tcp_t* tcp() { return &tcp_; }
+
+  // Installs the handler (not owned; must outlive the connection or be
+  // released in OnClose) and starts reading.
+  void Start(ConnectionHandler* handler);
+
+  // Queues bytes for the peer. Returns false (and closes) if the output
+  // queue would exceed its bound.
+  bool Write(std::string bytes);
+
+  // Flow control from the handler: stop/restart reading from the socket.
+  void PauseReading();
+  void ResumeReading();
+  bool reading() const { return reading_; }
+
+  // Closes after queued output is written (graceful) or at once. `why` is
+  // passed to the handler's OnClose.
+  void Close(const Status& why, bool flush_first = false);
+  bool closing() const { return closing_; }
+
+  size_t output_queued_bytes() const { return queued_bytes_ + inflight_bytes_; }
+
+  // Called once libuv has released the handle; the owner frees the object.
+  std::function<void(Connection*)> on_released;
+
+ private:
+  static void AllocCb(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void WriteCb(uv_write_t* req, int status);
+  static void CloseCb(uv_handle_t* h);
+
+  void StartWrite();
+  void FinishClose();
+
+  uv_tcp_t tcp_;
+  Id id_;
+  ConnectionLimits limits_;
+  ConnectionHandler* handler_ = nullptr;
+  std::string peer_;
+  std::string input_;
+  char read_chunk_[64 << 10];
+
+  std::deque<std::string> queued_;  // waiting for the next writev
+  size_t queued_bytes_ = 0;
+  std::vector<std::string> inflight_;  // owned by the current uv_write
+  size_t inflight_bytes_ = 0;
+  uv_write_t write_req_;
+  bool writing_ = false;
+
+  bool reading_ = false;
+  bool closing_ = false;
+  bool close_after_flush_ = false;
+  Status close_reason_;
+};
+
+}  // namespace arbor::net

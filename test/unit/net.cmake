@@ -1,0 +1,3 @@
+arbor_test(net_test LABEL unit
+  SOURCES net/tcp_listener_test.cc
+  DEPS arbor_net)
