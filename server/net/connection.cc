@@ -129,6 +129,12 @@ void Connection::ResumeReading() {
   reading_ = true;
 }
 
+void Connection::ProcessBuffered() {
+  if (handler_ == nullptr || closing_ || input_.empty()) return;
+  Status s = handler_->OnData(this, &input_);
+  if (!s.ok()) Close(s);
+}
+
 void Connection::Close(const Status& why, bool flush_first) {
   if (closing_) return;
   closing_ = true;

@@ -76,6 +76,9 @@ class Connection {
   void PauseReading();
   void ResumeReading();
   bool reading() const { return reading_; }
+  // Hands input already buffered (left while the handler was applying
+  // back-pressure) to the handler again, without waiting for new bytes.
+  void ProcessBuffered();
 
   // Closes after queued output is written (graceful) or at once. `why` is
   // passed to the handler's OnClose.

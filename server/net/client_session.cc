@@ -1,0 +1,120 @@
+#include "server/net/client_session.h"
+
+#include <glog/logging.h>
+
+namespace arbor::net {
+
+ClientSession::ClientSession(Connection* conn, std::unique_ptr<ClientCodec> codec,
+                             ClientService* service, ClientSessionOptions options)
+    : conn_(conn),
+      conn_id_(conn->id()),
+      codec_(std::move(codec)),
+      service_(service),
+      options_(options),
+      pipeline_(options.max_outstanding,
+                RequestPipeline::Callbacks{
+                    [this](uint64_t seq, const proto::Request& r) { service_->StartAsync(this, seq, r); },
+                    [this](const proto::Request& r) { return service_->RunLocal(this, r); },
+                    [this](proto::Response&& r) {
+                      if (conn_ == nullptr) return;
+                      std::string out;
+                      codec_->EncodeResponse(r, &out);
+                      conn_->Write(std::move(out));
+                    }}) {}
+
+Status ClientSession::OnData(Connection* conn, std::string* input) {
+  peer_ = conn->peer();
+  in_on_data_ = true;
+  Status s = DecodeAll(conn, input);
+  in_on_data_ = false;
+  return s;
+}
+
+Status ClientSession::DecodeAll(Connection* conn, std::string* input) {
+  while (conn_ != nullptr && !conn_->closing()) {
+    if (pipeline_.full()) {
+      conn->PauseReading();  // back-pressure: resume when responses drain
+      paused_ = true;
+      return Status::Ok();
+    }
+    Decoded d;
+    ARBOR_RETURN_IF_ERROR(codec_->Decode(input, &d));
+    switch (d.kind) {
+      case Decoded::Kind::kNeedMore:
+        return Status::Ok();
+      case Decoded::Kind::kRaw:
+        conn->Write(std::move(d.raw));
+        if (d.close_after) conn->Close(Status::Ok(), /*flush_first=*/true);
+        break;
+      case Decoded::Kind::kConnect:
+        if (state_ != State::kAwaitConnect) {
+          return Status::InvalidArgument("second handshake on one connection");
+        }
+        state_ = State::kConnecting;
+        service_->Connect(this, d.connect);
+        break;
+      case Decoded::Kind::kRequest:
+        ARBOR_RETURN_IF_ERROR(HandleRequest(std::move(d.request)));
+        break;
+    }
+  }
+  return Status::Ok();
+}
+
+Status ClientSession::HandleRequest(proto::Request request) {
+  if (state_ != State::kConnected) {
+    return Status::InvalidArgument("request (xid " + std::to_string(request.xid()) +
+                                   ") before the session handshake completed");
+  }
+  if (request.op_case() == proto::Request::OP_NOT_SET) {
+    return Status::InvalidArgument("request xid " + std::to_string(request.xid()) + " has no operation");
+  }
+  service_->Touched(this);
+  bool local = service_->IsLocal(request);
+  pipeline_.Add(std::move(request), local ? RequestPipeline::Kind::kLocal : RequestPipeline::Kind::kAsync);
+  return Status::Ok();
+}
+
+void ClientSession::CompleteConnect(const proto::ConnectResponse& response) {
+  if (conn_ == nullptr) return;
+  std::string out;
+  codec_->EncodeConnect(response, &out);
+  conn_->Write(std::move(out));
+  if (response.error() != proto::OK || response.timeout_ms() <= 0) {
+    state_ = State::kClosed;
+    conn_->Close(Status::Ok(), /*flush_first=*/true);
+    return;
+  }
+  session_id_ = response.session_id();
+  state_ = State::kConnected;
+}
+
+void ClientSession::Complete(uint64_t seq, proto::Response response) {
+  pipeline_.Complete(seq, std::move(response));
+  // Resume only from outside OnData: inside it, its own loop goes on.
+  if (paused_ && !in_on_data_ && conn_ != nullptr && !pipeline_.full()) {
+    paused_ = false;
+    conn_->ResumeReading();
+    conn_->ProcessBuffered();  // frames that arrived while paused
+  }
+}
+
+void ClientSession::SendEvent(const proto::WatchEvent& event) {
+  if (conn_ == nullptr) return;
+  std::string out;
+  codec_->EncodeEvent(event, &out);
+  conn_->Write(std::move(out));
+}
+
+void ClientSession::Terminate(proto::ErrorCode error, const Status& why) {
+  pipeline_.FailAll(error);
+  if (conn_ != nullptr) conn_->Close(why, /*flush_first=*/true);
+}
+
+void ClientSession::OnClose(Connection*, const Status& why) {
+  conn_ = nullptr;
+  state_ = State::kClosed;
+  service_->Disconnected(this);
+}
+
+}  // namespace arbor::net

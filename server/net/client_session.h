@@ -1,0 +1,86 @@
+// One client connection's protocol state: handshake, then requests through
+// the per-session FIFO pipeline to the ClientService (the server core).
+//
+// Owned by the TcpListener (as the Connection's handler). The service keeps
+// ClientSession pointers only between Connect() and Disconnected().
+// Threading: loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "server/net/client_codec.h"
+#include "server/net/connection.h"
+#include "server/net/request_pipeline.h"
+
+namespace arbor::net {
+
+class ClientSession;
+
+// Implemented by the server core.
+class ClientService {
+ public:
+  virtual ~ClientService() = default;
+  // A handshake arrived; answer with session->CompleteConnect() (now or later).
+  virtual void Connect(ClientSession* session, const proto::ConnectRequest& request) = 0;
+  // Reads (answered from the local tree) are local; writes and sync are async.
+  virtual bool IsLocal(const proto::Request& request) const = 0;
+  // Starts an async request; finish it with session->Complete(seq, response).
+  virtual void StartAsync(ClientSession* session, uint64_t seq, const proto::Request& request) = 0;
+  virtual proto::Response RunLocal(ClientSession* session, const proto::Request& request) = 0;
+  // Any frame from the client counts as a heartbeat for its session.
+  virtual void Touched(ClientSession* session) = 0;
+  // The connection is gone (the session itself lives on until it expires or
+  // was closed). The service must drop every pointer to `session`.
+  virtual void Disconnected(ClientSession* session) = 0;
+};
+
+struct ClientSessionOptions {
+  size_t max_outstanding = 1000;  // pipelined requests per connection
+};
+
+class ClientSession : public ConnectionHandler {
+ public:
+  ClientSession(Connection* conn, std::unique_ptr<ClientCodec> codec, ClientService* service,
+                ClientSessionOptions options);
+
+  Status OnData(Connection* conn, std::string* input) override;
+  void OnClose(Connection* conn, const Status& why) override;
+
+  // Called by the service. CompleteConnect with a non-OK error or timeout 0
+  // closes the connection after the answer is written.
+  void CompleteConnect(const proto::ConnectResponse& response);
+  void Complete(uint64_t seq, proto::Response response);
+  void SendEvent(const proto::WatchEvent& event);
+  // Answers everything pending with `error` and closes (session expired or
+  // closed, server shutting down).
+  void Terminate(proto::ErrorCode error, const Status& why);
+
+  int64_t session_id() const { return session_id_; }
+  Connection::Id connection_id() const { return conn_id_; }
+  const std::string& peer() const { return peer_; }
+  const char* protocol() const { return codec_->name(); }
+  size_t outstanding() const { return pipeline_.outstanding(); }
+
+  // Opaque slot for the service (e.g. its per-session record).
+  void* service_data = nullptr;
+
+ private:
+  enum class State { kAwaitConnect, kConnecting, kConnected, kClosed };
+  Status DecodeAll(Connection* conn, std::string* input);
+  Status HandleRequest(proto::Request request);
+
+  Connection* conn_;  // null once closed
+  Connection::Id conn_id_;
+  std::string peer_;
+  std::unique_ptr<ClientCodec> codec_;
+  ClientService* service_;
+  ClientSessionOptions options_;
+  RequestPipeline pipeline_;
+  State state_ = State::kAwaitConnect;
+  bool in_on_data_ = false;  // OnData is on the stack (re-entrancy guard)
+  bool paused_ = false;      // we stopped reading because the pipeline was full
+  int64_t session_id_ = 0;
+};
+
+}  // namespace arbor::net
