@@ -1,0 +1,228 @@
+#include "server/net/peer_transport.h"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+
+#include "common/frame.h"
+
+namespace arbor::net {
+
+bool SplitHostPort(const std::string& address, std::string* host, int* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  *host = address.substr(0, colon);
+  char* end = nullptr;
+  long p = strtol(address.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || p <= 0 || p > 65535) return false;
+  *port = static_cast<int>(p);
+  return true;
+}
+
+namespace {
+
+// Splits frames off `input` and parses each as a PeerFrame.
+Status DecodeFrames(std::string* input, size_t max_frame,
+                    const std::function<Status(proto::PeerFrame&&)>& each) {
+  size_t offset = 0;
+  Status result;
+  while (result.ok()) {
+    std::string_view payload;
+    size_t consumed = 0;
+    result = PeekFrame(std::string_view(*input).substr(offset), max_frame, &payload, &consumed);
+    if (!result.ok() || consumed == 0) break;
+    proto::PeerFrame f;
+    if (!f.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      result = Status::InvalidArgument("malformed peer frame");
+      break;
+    }
+    offset += consumed;
+    result = each(std::move(f));
+  }
+  input->erase(0, offset);
+  return result;
+}
+
+}  // namespace
+
+// A peer's connection to us: first frame must be its hello.
+class PeerTransport::InboundHandler : public ConnectionHandler {
+ public:
+  explicit InboundHandler(PeerTransport* t) : t_(t) {}
+  Status OnData(Connection* conn, std::string* input) override {
+    return DecodeFrames(input, t_->options_.max_frame_bytes, [&](proto::PeerFrame&& f) -> Status {
+      if (from_ == 0) {
+        if (!f.has_hello() || f.hello().server_id() == 0) {
+          return Status::InvalidArgument("peer connection did not start with a hello");
+        }
+        if (f.hello().cluster_name() != t_->options_.cluster_name) {
+          return Status::InvalidArgument("peer " + std::to_string(f.hello().server_id()) + " belongs to cluster '" +
+                                         f.hello().cluster_name() + "', not '" + t_->options_.cluster_name + "'");
+        }
+        from_ = f.hello().server_id();
+        return Status::Ok();
+      }
+      t_->on_frame_(from_, std::move(f));
+      return Status::Ok();
+    });
+  }
+  void OnClose(Connection*, const Status&) override {}
+
+ private:
+  PeerTransport* t_;
+  uint64_t from_ = 0;
+};
+
+// Our dialed connection: we only write; anything read is ignored.
+class PeerTransport::OutboundHandler : public ConnectionHandler {
+ public:
+  OutboundHandler(PeerTransport* t, Outbound* out) : t_(t), out_(out) {}
+  Status OnData(Connection*, std::string* input) override {
+    input->clear();
+    return Status::Ok();
+  }
+  void OnClose(Connection*, const Status& why) override;
+
+ private:
+  PeerTransport* t_;
+  Outbound* out_;
+};
+
+struct PeerTransport::Outbound {
+  uint64_t id;
+  std::string host;
+  int port;
+  Connection* conn = nullptr;     // set once connected; freed by its on_released
+  Connection* dialing = nullptr;  // while uv_tcp_connect is in progress
+  bool connecting = false;
+  int backoff_ms = 0;
+  uv_timer_t timer;
+  uv_connect_t connect_req;
+  std::unique_ptr<OutboundHandler> handler;
+  PeerTransport* transport;
+};
+
+void PeerTransport::OutboundHandler::OnClose(Connection*, const Status& why) {
+  out_->conn = nullptr;
+  if (!t_->closed_) {
+    LOG(INFO) << "peer " << out_->id << " connection lost" << (why.ok() ? "" : ": " + why.ToString());
+    t_->ScheduleRedial(out_);
+  }
+}
+
+PeerTransport::PeerTransport(uv_loop_t* loop, PeerTransportOptions options, FrameHandler on_frame)
+    : loop_(loop),
+      options_(std::move(options)),
+      on_frame_(std::move(on_frame)),
+      listener_(loop, [&] {
+        ListenerOptions l = options_.listen;
+        l.limits.max_input_bytes = options_.max_frame_bytes + kFrameHeaderBytes;
+        return l;
+      }(), [this](Connection*) { return std::make_unique<InboundHandler>(this); }) {}
+
+PeerTransport::~PeerTransport() = default;
+
+Status PeerTransport::Start() {
+  ARBOR_RETURN_IF_ERROR(listener_.Listen());
+  for (auto& [id, address] : options_.peers) {
+    auto out = std::make_unique<Outbound>();
+    out->id = id;
+    out->transport = this;
+    if (!SplitHostPort(address, &out->host, &out->port)) {
+      return Status::InvalidArgument("peer " + std::to_string(id) + " has a bad address '" + address +
+                                     "' (want host:port)");
+    }
+    uv_timer_init(loop_, &out->timer);
+    out->timer.data = out.get();
+    Outbound* raw = out.get();
+    outbound_[id] = std::move(out);
+    Dial(raw);
+  }
+  return Status::Ok();
+}
+
+void PeerTransport::Dial(Outbound* out) {
+  sockaddr_in addr{};
+  if (uv_ip4_addr(out->host.c_str(), out->port, &addr) != 0) {
+    LOG(ERROR) << "peer " << out->id << ": cannot parse address " << out->host;
+    return;
+  }
+  auto* conn = new Connection(loop_, /*id=*/out->id, options_.listen.limits);
+  conn->on_released = [](Connection* c) { delete c; };
+  out->connecting = true;
+  out->dialing = conn;
+  out->connect_req.data = out;
+  if (!out->handler) out->handler = std::make_unique<OutboundHandler>(this, out);
+  int rc = uv_tcp_connect(&out->connect_req, conn->tcp(), reinterpret_cast<sockaddr*>(&addr), &PeerTransport::OnConnect);
+  if (rc != 0) {
+    out->dialing = nullptr;
+    out->connecting = false;
+    conn->Close(Status::Ok());
+    ScheduleRedial(out);
+  }
+}
+
+void PeerTransport::OnConnect(uv_connect_t* req, int status) {
+  auto* out = static_cast<Outbound*>(req->data);
+  Connection* conn = out->dialing;
+  PeerTransport* t = out->transport;
+  out->dialing = nullptr;
+  out->connecting = false;
+  if (status != 0 || t->closed_) {
+    conn->Close(Status::Ok());
+    if (!t->closed_) t->ScheduleRedial(out);
+    return;
+  }
+  out->backoff_ms = 0;
+  out->conn = conn;
+  conn->Start(out->handler.get());
+  proto::PeerFrame hello;
+  hello.mutable_hello()->set_server_id(t->options_.self_id);
+  hello.mutable_hello()->set_cluster_name(t->options_.cluster_name);
+  std::string bytes;
+  AppendFrame(hello.SerializeAsString(), &bytes);
+  conn->Write(std::move(bytes));
+}
+
+void PeerTransport::ScheduleRedial(Outbound* out) {
+  if (closed_) return;
+  out->backoff_ms = out->backoff_ms == 0 ? options_.redial_min_ms
+                                         : std::min(out->backoff_ms * 2, options_.redial_max_ms);
+  uv_timer_start(&out->timer, &PeerTransport::OnRedialTimer, static_cast<uint64_t>(out->backoff_ms), 0);
+}
+
+void PeerTransport::OnRedialTimer(uv_timer_t* t) {
+  auto* out = static_cast<Outbound*>(t->data);
+  if (!out->transport->closed_ && out->conn == nullptr && !out->connecting) out->transport->Dial(out);
+}
+
+bool PeerTransport::Send(uint64_t to, const proto::PeerFrame& frame) {
+  auto it = outbound_.find(to);
+  if (it == outbound_.end() || it->second->conn == nullptr ||
+      it->second->conn->output_queued_bytes() > options_.max_queued_bytes) {
+    ++dropped_;
+    return false;
+  }
+  std::string bytes;
+  AppendFrame(frame.SerializeAsString(), &bytes);
+  return it->second->conn->Write(std::move(bytes));
+}
+
+bool PeerTransport::Connected(uint64_t to) const {
+  auto it = outbound_.find(to);
+  return it != outbound_.end() && it->second->conn != nullptr;
+}
+
+void PeerTransport::Close() {
+  if (closed_) return;
+  closed_ = true;
+  listener_.Close(Status::Ok());
+  for (auto& [id, out] : outbound_) {
+    uv_timer_stop(&out->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&out->timer), nullptr);
+    if (out->conn != nullptr) out->conn->Close(Status::Ok());
+    if (out->dialing != nullptr) out->dialing->Close(Status::Ok());  // cancels the connect
+  }
+}
+
+}  // namespace arbor::net

@@ -1,0 +1,78 @@
+// Frames between servers: Raft messages, forwarded writes, session
+// heartbeats, snapshot chunks.
+//
+// Each server dials every peer and sends only on the connection it dialed;
+// it receives on the connections peers dialed to it (each opens with a
+// PeerHello naming the sender). Sending never blocks and never grows without
+// bound: with no connection, or more than max_queued_bytes waiting, a frame
+// is dropped (Raft retransmits; the caller sees the drop in the counters).
+// Lost connections are redialed with backoff.
+//
+// Threading: loop thread only. Close() before the loop stops.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "proto/peer.pb.h"
+#include "server/net/tcp_listener.h"
+
+namespace arbor::net {
+
+struct PeerTransportOptions {
+  uint64_t self_id = 0;
+  std::string cluster_name = "arbor";
+  std::map<uint64_t, std::string> peers;  // id -> "host:port", excluding self
+  ListenerOptions listen;                 // bind address and peer port
+  size_t max_frame_bytes = 64 << 20;      // snapshot chunks and batches fit
+  size_t max_queued_bytes = 32 << 20;     // per peer, then frames are dropped
+  int redial_min_ms = 50;
+  int redial_max_ms = 2000;
+};
+
+class PeerTransport {
+ public:
+  // Called for every frame received, with the sender's id.
+  using FrameHandler = std::function<void(uint64_t from, proto::PeerFrame&& frame)>;
+
+  PeerTransport(uv_loop_t* loop, PeerTransportOptions options, FrameHandler on_frame);
+  ~PeerTransport();
+
+  Status Start();  // listens and starts dialing every peer
+  void Close();
+
+  // False if dropped (not connected or queue full).
+  bool Send(uint64_t to, const proto::PeerFrame& frame);
+  bool Connected(uint64_t to) const;
+  int listen_port() const { return listener_.port(); }
+
+  uint64_t dropped_frames() const { return dropped_; }
+
+ private:
+  struct Outbound;
+  class InboundHandler;
+  class OutboundHandler;
+  void Dial(Outbound* out);
+  void ScheduleRedial(Outbound* out);
+  static void OnConnect(uv_connect_t* req, int status);
+  static void OnRedialTimer(uv_timer_t* t);
+
+  uv_loop_t* loop_;
+  PeerTransportOptions options_;
+  FrameHandler on_frame_;
+  TcpListener listener_;
+  std::map<uint64_t, std::unique_ptr<Outbound>> outbound_;
+  uint64_t dropped_ = 0;
+  bool closed_ = false;
+};
+
+// Parses "host:port"; false on a malformed address.
+bool SplitHostPort(const std::string& address, std::string* host, int* port);
+
+}  // namespace arbor::net
