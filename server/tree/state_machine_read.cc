@@ -1,0 +1,183 @@
+// StateMachine reads: served from the local tree, never logged. Watches are
+// registered in the caller's WatchManager as ZooKeeper's FinalRequestProcessor
+// does: getData / getChildren only when the node exists, exists() always (an
+// "exist" watch on a missing node).
+#include "common/path.h"
+#include "server/tree/state_machine.h"
+
+namespace arbor::tree {
+namespace {
+
+bool BadPath(const std::string& path, const DataTree& tree) {
+  return path.size() > tree.options().max_path_bytes || !ValidatePath(path).ok();
+}
+
+}  // namespace
+
+proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id,
+                                   WatchManager* watches) const {
+  proto::Response resp;
+  resp.set_xid(req.xid());
+  resp.set_zxid(last_applied_zxid_);
+  proto::ErrorCode rc = proto::OK;
+  switch (req.op_case()) {
+    case proto::Request::kExists: {
+      const proto::ExistsRequest& r = req.exists();
+      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      NodeId id = tree_.Lookup(r.path());
+      if (id != kNoNode) {
+        tree_.FillStat(id, resp.mutable_exists()->mutable_stat());
+      } else {
+        rc = proto::NONODE;
+      }
+      if (r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session_id);
+      break;
+    }
+    case proto::Request::kGetData: {
+      const proto::GetDataRequest& r = req.get_data();
+      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      rc = tree_.GetData(r.path(), resp.mutable_get_data());
+      if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session_id);
+      break;
+    }
+    case proto::Request::kGetChildren: {
+      const proto::GetChildrenRequest& r = req.get_children();
+      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      rc = tree_.GetChildren(r.path(), r.with_stat(), resp.mutable_get_children());
+      if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddChildWatch(r.path(), session_id);
+      break;
+    }
+    case proto::Request::kGetAcl:
+      if (BadPath(req.get_acl().path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      rc = tree_.GetAcl(req.get_acl().path(), resp.mutable_get_acl());
+      break;
+    case proto::Request::kGetEphemerals: {
+      const std::string& prefix = req.get_ephemerals().prefix_path();
+      if (!prefix.empty() && prefix[0] != '/') { rc = proto::BADARGUMENTS; break; }
+      tree_.GetEphemerals(session_id, prefix, resp.mutable_get_ephemerals());
+      break;
+    }
+    case proto::Request::kGetAllChildrenNumber: {
+      const std::string& path = req.get_all_children_number().path();
+      if (BadPath(path, tree_)) { rc = proto::BADARGUMENTS; break; }
+      int32_t total = 0;
+      rc = tree_.GetAllChildrenNumber(path, &total);
+      resp.mutable_get_all_children_number()->set_total_number(total);
+      break;
+    }
+    case proto::Request::kMulti:
+      if (!req.multi().read_only()) { rc = proto::BADARGUMENTS; break; }
+      ReadMulti(req.multi(), session_id, watches, resp.mutable_multi());
+      break;
+    case proto::Request::kAddWatch: {
+      const proto::AddWatchRequest& r = req.add_watch();
+      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      resp.mutable_add_watch();
+      if (watches != nullptr) {
+        watches->AddPersistentWatch(r.path(), session_id, r.mode() == proto::ADD_WATCH_PERSISTENT_RECURSIVE);
+      }
+      break;
+    }
+    case proto::Request::kRemoveWatches: {
+      const proto::RemoveWatchesRequest& r = req.remove_watches();
+      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      rc = watches == nullptr ? proto::NOWATCHER : watches->Remove(r.path(), session_id, r.type());
+      resp.mutable_remove_watches();
+      break;
+    }
+    case proto::Request::kCheckWatches: {
+      const proto::CheckWatchesRequest& r = req.check_watches();
+      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      rc = watches == nullptr ? proto::NOWATCHER : watches->Check(r.path(), session_id, r.type());
+      resp.mutable_check_watches();
+      break;
+    }
+    case proto::Request::kSync:
+      // The server makes sync linearizable (ReadIndex) before calling Read.
+      if (BadPath(req.sync().path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+      resp.mutable_sync()->set_path(req.sync().path());
+      break;
+    case proto::Request::kPing:
+      resp.mutable_ping();
+      break;
+    default:  // writes go through the log; setWatches through SetWatches()
+      rc = proto::UNIMPLEMENTED;
+      break;
+  }
+  resp.set_error(rc);
+  if (rc != proto::OK) resp.clear_result();
+  return resp;
+}
+
+void StateMachine::ReadMulti(const proto::MultiRequest& req, int64_t session_id,
+                             WatchManager* watches, proto::MultiResponse* out) const {
+  for (const proto::MultiOp& op : req.ops()) {
+    proto::MultiOpResult* result = out->add_results();
+    proto::Request single;
+    if (op.has_get_data()) {
+      *single.mutable_get_data() = op.get_data();
+    } else if (op.has_get_children()) {
+      *single.mutable_get_children() = op.get_children();
+    } else {
+      result->set_error(proto::BADARGUMENTS);
+      continue;
+    }
+    proto::Response r = Read(single, session_id, watches);
+    result->set_error(r.error());
+    if (r.error() != proto::OK) continue;
+    if (r.has_get_data()) *result->mutable_get_data() = std::move(*r.mutable_get_data());
+    if (r.has_get_children()) *result->mutable_get_children() = std::move(*r.mutable_get_children());
+  }
+}
+
+void StateMachine::SetWatches(const proto::SetWatchesRequest& req, int64_t session_id,
+                              WatchManager* watches, std::vector<proto::WatchEvent>* fired) const {
+  const int64_t rel = req.relative_zxid();
+  auto fire = [&](const std::string& path, proto::EventType type) {
+    proto::WatchEvent e;
+    e.set_type(type);
+    e.set_state(proto::SYNC_CONNECTED);
+    e.set_path(path);
+    e.set_zxid(last_applied_zxid_);
+    fired->push_back(std::move(e));
+  };
+  proto::Stat st;
+  auto lookup = [&](const std::string& path) {
+    NodeId id = BadPath(path, tree_) ? kNoNode : tree_.Lookup(path);
+    if (id != kNoNode) tree_.FillStat(id, &st);
+    return id != kNoNode;
+  };
+  for (const std::string& p : req.data_watches()) {
+    if (!lookup(p)) {
+      fire(p, proto::NODE_DELETED);
+    } else if (st.mzxid() > rel) {
+      fire(p, proto::NODE_DATA_CHANGED);
+    } else {
+      watches->AddDataWatch(p, session_id);
+    }
+  }
+  for (const std::string& p : req.exist_watches()) {
+    if (lookup(p)) {
+      fire(p, proto::NODE_CREATED);
+    } else if (!BadPath(p, tree_)) {
+      watches->AddDataWatch(p, session_id);
+    }
+  }
+  for (const std::string& p : req.child_watches()) {
+    if (!lookup(p)) {
+      fire(p, proto::NODE_DELETED);
+    } else if (st.pzxid() > rel) {
+      fire(p, proto::NODE_CHILDREN_CHANGED);
+    } else {
+      watches->AddChildWatch(p, session_id);
+    }
+  }
+  for (const std::string& p : req.persistent_watches()) {
+    if (!BadPath(p, tree_)) watches->AddPersistentWatch(p, session_id, false);
+  }
+  for (const std::string& p : req.persistent_recursive_watches()) {
+    if (!BadPath(p, tree_)) watches->AddPersistentWatch(p, session_id, true);
+  }
+}
+
+}  // namespace arbor::tree

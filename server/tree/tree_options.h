@@ -1,0 +1,34 @@
+// Options of the znode state machine. The core never reads flags; the server
+// builds this struct (see tree_flags.h) and hands it in.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include <google/protobuf/repeated_field.h>
+
+#include "proto/client.pb.h"
+
+namespace arbor::tree {
+
+// Decides whether the identities `auth` may perform `perm` (a proto::Perm bit)
+// on a node whose ACL is `acl`. Called with the entry's replicated auth, so it
+// must be a pure function of its arguments (it runs inside Apply on every
+// replica). ACL enforcement is a later issue; the hook is where it plugs in.
+using AclCheck = std::function<bool(const std::vector<proto::Acl>& acl, int32_t perm,
+                                    const google::protobuf::RepeatedPtrField<proto::Id>& auth)>;
+
+struct TreeOptions {
+  // Largest znode payload; bigger writes fail with BADARGUMENTS.
+  // ZooKeeper's default (jute.maxbuffer) is 1 MiB as well.
+  size_t max_data_bytes = 1 << 20;
+  // Longest path accepted, in bytes (bounds every lookup and trigger).
+  size_t max_path_bytes = 32 * 1024;
+  // Most operations in one multi.
+  size_t max_multi_ops = 10000;
+  // Empty means "allow everything" (no enforcement yet).
+  AclCheck acl_check;
+};
+
+}  // namespace arbor::tree
