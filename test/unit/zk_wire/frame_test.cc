@@ -13,7 +13,7 @@ std::string TwoFrames() {
   return s;
 }
 
-TEST(FrameDecoder, SplitsFramesFedOneByteAtATime) {
+TEST(ZkWireFrameDecoder, SplitsFramesFedOneByteAtATime) {
   FrameDecoder d;
   std::vector<std::string> frames;
   const std::string in = TwoFrames();
@@ -24,7 +24,7 @@ TEST(FrameDecoder, SplitsFramesFedOneByteAtATime) {
   EXPECT_EQ(d.buffered_bytes(), 0u);
 }
 
-TEST(FrameDecoder, KeepsAPartialFrameUntilItCompletes) {
+TEST(ZkWireFrameDecoder, KeepsAPartialFrameUntilItCompletes) {
   FrameDecoder d;
   std::vector<std::string> frames;
   const std::string in = TwoFrames();
@@ -35,7 +35,7 @@ TEST(FrameDecoder, KeepsAPartialFrameUntilItCompletes) {
   ASSERT_EQ(frames.size(), 2u);
 }
 
-TEST(FrameDecoder, AcceptsEmptyFramesAndFramesAtTheLimit) {
+TEST(ZkWireFrameDecoder, AcceptsEmptyFramesAndFramesAtTheLimit) {
   FrameDecoder d(/*max_frame_bytes=*/4);
   std::vector<std::string> frames;
   std::string in;
@@ -47,7 +47,7 @@ TEST(FrameDecoder, AcceptsEmptyFramesAndFramesAtTheLimit) {
   EXPECT_EQ(frames[1], "abcd");
 }
 
-TEST(FrameDecoder, RejectsAFrameOverTheLimitAndStaysFailed) {
+TEST(ZkWireFrameDecoder, RejectsAFrameOverTheLimitAndStaysFailed) {
   FrameDecoder d(/*max_frame_bytes=*/4);
   std::vector<std::string> frames;
   std::string in;
@@ -63,7 +63,7 @@ TEST(FrameDecoder, RejectsAFrameOverTheLimitAndStaysFailed) {
   EXPECT_EQ(d.buffered_bytes(), 0u);
 }
 
-TEST(FrameDecoder, RejectsNegativeLengthsAndFourLetterWords) {
+TEST(ZkWireFrameDecoder, RejectsNegativeLengthsAndFourLetterWords) {
   {
     FrameDecoder d;
     std::vector<std::string> frames;
@@ -80,7 +80,7 @@ TEST(FrameDecoder, RejectsNegativeLengthsAndFourLetterWords) {
   }
 }
 
-TEST(FrameDecoder, DefaultLimitIsZooKeepersJuteMaxbuffer) {
+TEST(ZkWireFrameDecoder, DefaultLimitIsZooKeepersJuteMaxbuffer) {
   FrameDecoder d;
   EXPECT_EQ(d.max_frame_bytes(), 0xfffffu);
   std::vector<std::string> frames;

@@ -19,7 +19,7 @@ std::string WithoutReadOnlyByte(const std::string& frame) {
   return out;
 }
 
-TEST(Handshake, DecodesKazoosNewSessionRequest) {
+TEST(ZkWireHandshake, DecodesKazoosNewSessionRequest) {
   auto r = DecodeConnectRequest(Payload(golden::kKazooConnectNew));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->has_read_only_byte);
@@ -31,7 +31,7 @@ TEST(Handshake, DecodesKazoosNewSessionRequest) {
   EXPECT_FALSE(r->request.read_only());
 }
 
-TEST(Handshake, DecodesAResumeWithAndWithoutTheReadOnlyByte) {
+TEST(ZkWireHandshake, DecodesAResumeWithAndWithoutTheReadOnlyByte) {
   auto with = DecodeConnectRequest(Payload(golden::kKazooConnectResume));
   ASSERT_TRUE(with.ok()) << with.status().ToString();
   EXPECT_TRUE(with->has_read_only_byte);
@@ -48,14 +48,14 @@ TEST(Handshake, DecodesAResumeWithAndWithoutTheReadOnlyByte) {
   EXPECT_EQ(without->request.password(), with->request.password());
 }
 
-TEST(Handshake, RejectsMoreThanOneTrailingByte) {
+TEST(ZkWireHandshake, RejectsMoreThanOneTrailingByte) {
   std::string payload = Payload(golden::kKazooConnectNew) + "x";
   auto r = DecodeConnectRequest(payload);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("trailing"), std::string::npos) << r.status().ToString();
 }
 
-TEST(Handshake, EncodesRequestsByteForByteLikeKazoo) {
+TEST(ZkWireHandshake, EncodesRequestsByteForByteLikeKazoo) {
   proto::ConnectRequest req;
   req.set_last_zxid_seen(0x1234);
   req.set_timeout_ms(30000);
@@ -74,7 +74,7 @@ proto::ConnectResponse GoldenResponse() {
   return resp;
 }
 
-TEST(Handshake, ResponseIs40BytesWithoutTheReadOnlyByteAnd41WithIt) {
+TEST(ZkWireHandshake, ResponseIs40BytesWithoutTheReadOnlyByteAnd41WithIt) {
   std::string old_form;
   ASSERT_TRUE(EncodeConnectResponse(GoldenResponse(), false, &old_form).ok());
   EXPECT_EQ(old_form.size(), 40u);
@@ -87,7 +87,7 @@ TEST(Handshake, ResponseIs40BytesWithoutTheReadOnlyByteAnd41WithIt) {
   EXPECT_BYTES_EQ(golden::kConnectResponse41, new_form);
 }
 
-TEST(Handshake, RefusedSessionGetsSixteenZeroPasswordBytes) {
+TEST(ZkWireHandshake, RefusedSessionGetsSixteenZeroPasswordBytes) {
   proto::ConnectResponse refused;  // timeout 0, session 0, no password
   std::string out;
   ASSERT_TRUE(EncodeConnectResponse(refused, true, &out).ok());
@@ -98,7 +98,7 @@ TEST(Handshake, RefusedSessionGetsSixteenZeroPasswordBytes) {
                   out);
 }
 
-TEST(Handshake, RefusesPasswordsThatAreNotSixteenBytes) {
+TEST(ZkWireHandshake, RefusesPasswordsThatAreNotSixteenBytes) {
   proto::ConnectResponse resp = GoldenResponse();
   resp.set_password("short");
   std::string out = "keep";
@@ -106,7 +106,7 @@ TEST(Handshake, RefusesPasswordsThatAreNotSixteenBytes) {
   EXPECT_EQ(out, "keep") << "nothing is appended on error";
 }
 
-TEST(Handshake, ResponseRoundTripsInBothForms) {
+TEST(ZkWireHandshake, ResponseRoundTripsInBothForms) {
   for (bool with_byte : {false, true}) {
     proto::ConnectResponse resp = GoldenResponse();
     resp.set_read_only(with_byte);
@@ -119,7 +119,7 @@ TEST(Handshake, ResponseRoundTripsInBothForms) {
   }
 }
 
-TEST(Handshake, RequestRoundTripsInBothForms) {
+TEST(ZkWireHandshake, RequestRoundTripsInBothForms) {
   for (bool with_byte : {false, true}) {
     proto::ConnectRequest req;
     req.set_last_zxid_seen(-5);

@@ -48,7 +48,7 @@ const std::vector<ReplyFrame>& ReplyFrames() {
   return frames;
 }
 
-TEST(Hostile, EveryTruncationOfEveryRequestIsRejected) {
+TEST(ZkWireHostile, EveryTruncationOfEveryRequestIsRejected) {
   for (const std::string* frame : RequestFrames()) {
     const std::string payload = Payload(*frame);
     for (size_t len = 0; len < payload.size(); ++len) {
@@ -65,7 +65,7 @@ TEST(Hostile, EveryTruncationOfEveryRequestIsRejected) {
   }
 }
 
-TEST(Hostile, EveryTruncationOfEveryReplyIsRejected) {
+TEST(ZkWireHostile, EveryTruncationOfEveryReplyIsRejected) {
   for (const ReplyFrame& rf : ReplyFrames()) {
     const std::string payload = Payload(*rf.frame);
     ASSERT_TRUE(DecodeResponse(rf.context, payload).ok());
@@ -80,7 +80,7 @@ TEST(Hostile, EveryTruncationOfEveryReplyIsRejected) {
   }
 }
 
-TEST(Hostile, EveryTruncationOfTheHandshakeIsRejectedExceptTheOldForm) {
+TEST(ZkWireHostile, EveryTruncationOfTheHandshakeIsRejectedExceptTheOldForm) {
   const std::string payload = Payload(golden::kKazooConnectResume);
   for (size_t len = 0; len < payload.size(); ++len) {
     auto r = DecodeConnectRequest(std::string_view(payload).substr(0, len));
@@ -97,7 +97,7 @@ TEST(Hostile, EveryTruncationOfTheHandshakeIsRejectedExceptTheOldForm) {
   }
 }
 
-TEST(Hostile, NegativeAndHugeLengthsAndCounts) {
+TEST(ZkWireHostile, NegativeAndHugeLengthsAndCounts) {
   const struct {
     const char* what;
     std::string payload;
@@ -128,7 +128,7 @@ TEST(Hostile, NegativeAndHugeLengthsAndCounts) {
   EXPECT_FALSE(DecodeConnectRequest(connect).ok());
 }
 
-TEST(Hostile, FrameOverTheMaxIsRejectedBeforeBuffering) {
+TEST(ZkWireHostile, FrameOverTheMaxIsRejectedBeforeBuffering) {
   FrameDecoder d;
   std::vector<std::string> frames;
   std::string header;
@@ -185,7 +185,7 @@ uint32_t EnvOr(const char* name, uint32_t fallback) {
   return v == nullptr ? fallback : static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
 }
 
-TEST(Hostile, SeededRandomMutationsNeverCrash) {
+TEST(ZkWireHostile, SeededRandomMutationsNeverCrash) {
   const uint32_t kSeed = EnvOr("ZK_WIRE_MUTATION_SEED", 20261128);
   const int kIterations = static_cast<int>(EnvOr("ZK_WIRE_MUTATION_ITERATIONS", 10000));
   std::mt19937 rng(kSeed);

@@ -9,7 +9,7 @@ namespace {
 
 using testing::Bytes;
 
-TEST(JuteWriter, WritesBigEndianPrimitives) {
+TEST(ZkWireJuteWriter, WritesBigEndianPrimitives) {
   std::string out;
   JuteWriter w(&out);
   w.WriteInt(-2);
@@ -26,7 +26,7 @@ TEST(JuteWriter, WritesBigEndianPrimitives) {
                   out);
 }
 
-TEST(JuteReader, ReadsWhatTheWriterWrote) {
+TEST(ZkWireJuteReader, ReadsWhatTheWriterWrote) {
   const std::string in = Bytes().Int(INT32_MIN).Long(-1).Bool(true).Str("héllo").data;
   JuteReader r(in);
   int32_t i = 0;
@@ -44,7 +44,7 @@ TEST(JuteReader, ReadsWhatTheWriterWrote) {
   EXPECT_TRUE(r.ExpectEnd("test").ok());
 }
 
-TEST(JuteReader, NullBufferAndStringReadAsEmpty) {
+TEST(ZkWireJuteReader, NullBufferAndStringReadAsEmpty) {
   const std::string in = Bytes().Int(-1).Int(-1).data;
   JuteReader r(in);
   std::string s = "junk";
@@ -57,7 +57,7 @@ TEST(JuteReader, NullBufferAndStringReadAsEmpty) {
   EXPECT_EQ(s, "");
 }
 
-TEST(JuteReader, TruncatedIntIsAnErrorNamingTheField) {
+TEST(ZkWireJuteReader, TruncatedIntIsAnErrorNamingTheField) {
   JuteReader r(std::string("\x00\x01", 2));
   int32_t i = 0;
   Status s = r.ReadInt("Stat.version", &i);
@@ -66,7 +66,7 @@ TEST(JuteReader, TruncatedIntIsAnErrorNamingTheField) {
   EXPECT_NE(s.message().find("truncated"), std::string::npos) << s.ToString();
 }
 
-TEST(JuteReader, RejectsNegativeAndOversizedLengths) {
+TEST(ZkWireJuteReader, RejectsNegativeAndOversizedLengths) {
   std::string out;
   for (int32_t len : {-2, INT32_MIN, 5, INT32_MAX}) {
     const std::string in = Bytes().Int(len).Raw("abcd").data;
@@ -81,7 +81,7 @@ TEST(JuteReader, RejectsNegativeAndOversizedLengths) {
   EXPECT_EQ(out, "abcd");
 }
 
-TEST(JuteReader, RejectsInvalidUtf8InStringsButNotInBuffers) {
+TEST(ZkWireJuteReader, RejectsInvalidUtf8InStringsButNotInBuffers) {
   for (std::string bad : {std::string("\xff"), std::string("\xc0\x80", 2), std::string("\xed\xa0\x80"),
                           std::string("\xe2\x82"), std::string("\xf4\x90\x80\x80")}) {
     const std::string in = Bytes().Str(bad).data;
@@ -94,7 +94,7 @@ TEST(JuteReader, RejectsInvalidUtf8InStringsButNotInBuffers) {
   EXPECT_TRUE(IsValidUtf8("/ünïcødé/日本/😀"));
 }
 
-TEST(JuteReader, VectorCountIsBoundedByRemainingBytes) {
+TEST(ZkWireJuteReader, VectorCountIsBoundedByRemainingBytes) {
   int32_t count = 0;
   // 3 empty strings need 12 bytes; 12 remain.
   const std::string ok = Bytes().Int(3).Int(0).Int(0).Int(0).data;
@@ -117,7 +117,7 @@ TEST(JuteReader, VectorCountIsBoundedByRemainingBytes) {
   EXPECT_EQ(count, 0);
 }
 
-TEST(JuteReader, ExpectEndReportsTrailingBytes) {
+TEST(ZkWireJuteReader, ExpectEndReportsTrailingBytes) {
   const std::string in = Bytes().Int(1).Bool(false).data;
   JuteReader r(in);
   int32_t i = 0;
@@ -127,7 +127,7 @@ TEST(JuteReader, ExpectEndReportsTrailingBytes) {
   EXPECT_NE(s.message().find("trailing"), std::string::npos);
 }
 
-TEST(FrameWriter, PatchesTheLengthPrefix) {
+TEST(ZkWireFrameWriter, PatchesTheLengthPrefix) {
   std::string out = "xx";  // appends after existing bytes
   FrameWriter f(&out);
   f.writer().WriteInt(7);

@@ -33,7 +33,7 @@ void AddDigestAcls(google::protobuf::RepeatedPtrField<proto::Acl>* acls) {
   *acls->Add() = MakeAcl(31, "auth", "");  // kazoo writes "" as a null string
 }
 
-TEST(RequestGolden, KazooCreateIsEphemeralSequentialWithOpenAcl) {
+TEST(ZkWireRequestGolden, KazooCreateIsEphemeralSequentialWithOpenAcl) {
   ZkRequest zk = MustDecode(golden::kKazooCreate);
   EXPECT_EQ(zk.context.opcode, op::kCreate);
   proto::Request want;
@@ -50,7 +50,7 @@ TEST(RequestGolden, KazooCreateIsEphemeralSequentialWithOpenAcl) {
   EXPECT_BYTES_EQ(golden::kKazooCreate, out);
 }
 
-TEST(RequestGolden, KazooCreate2WithNullStringsInAcl) {
+TEST(ZkWireRequestGolden, KazooCreate2WithNullStringsInAcl) {
   ZkRequest zk = MustDecode(golden::kKazooCreate2);
   EXPECT_EQ(zk.context.opcode, op::kCreate2);
   proto::Request want;
@@ -60,7 +60,7 @@ TEST(RequestGolden, KazooCreate2WithNullStringsInAcl) {
   EXPECT_PROTO_EQ(want, zk.request);
 }
 
-TEST(RequestGolden, KazooSimpleOps) {
+TEST(ZkWireRequestGolden, KazooSimpleOps) {
   proto::Request want;
   want.set_xid(3);
   want.mutable_delete_()->set_path("/a/b");
@@ -117,7 +117,7 @@ TEST(RequestGolden, KazooSimpleOps) {
   EXPECT_PROTO_EQ(want, gc2.request);
 }
 
-TEST(RequestGolden, KazooPingCloseAndAuth) {
+TEST(ZkWireRequestGolden, KazooPingCloseAndAuth) {
   ZkRequest ping = MustDecode(golden::kKazooPing);
   EXPECT_EQ(ping.request.xid(), xid::kPing);
   EXPECT_TRUE(ping.request.has_ping());
@@ -133,7 +133,7 @@ TEST(RequestGolden, KazooPingCloseAndAuth) {
   EXPECT_BYTES_EQ(golden::kKazooAuth, out);
 }
 
-TEST(RequestGolden, KazooTransaction) {
+TEST(ZkWireRequestGolden, KazooTransaction) {
   ZkRequest zk = MustDecode(golden::kKazooTransaction);
   EXPECT_EQ(zk.context.opcode, op::kMulti);
   proto::Request want;
@@ -161,7 +161,7 @@ TEST(RequestGolden, KazooTransaction) {
   EXPECT_EQ(ctx->multi_result_types, zk.context.multi_result_types);
 }
 
-TEST(RequestGolden, HandBuiltSetWatches2AddWatchCreateTtlWhoAmI) {
+TEST(ZkWireRequestGolden, HandBuiltSetWatches2AddWatchCreateTtlWhoAmI) {
   ZkRequest sw = MustDecode(golden::kSetWatches2Request);
   EXPECT_EQ(sw.context.opcode, op::kSetWatches2);
   EXPECT_EQ(sw.request.xid(), xid::kSetWatches);
@@ -196,7 +196,7 @@ TEST(RequestGolden, HandBuiltSetWatches2AddWatchCreateTtlWhoAmI) {
   EXPECT_EQ(who.request.xid(), 22);
 }
 
-TEST(RequestGolden, DeleteContainerBodyIsTheRawPath) {
+TEST(ZkWireRequestGolden, DeleteContainerBodyIsTheRawPath) {
   const std::string frame_payload = Bytes().Int(30).Int(op::kDeleteContainer).Raw("/box").data;
   auto r = DecodeRequest(frame_payload);
   ASSERT_TRUE(r.ok());
@@ -293,7 +293,7 @@ std::vector<Case> EveryOpcode() {
   return cases;
 }
 
-TEST(RequestRoundTrip, EveryOpcode) {
+TEST(ZkWireRequestRoundTrip, EveryOpcode) {
   const std::vector<Case> cases = EveryOpcode();
   EXPECT_EQ(cases.size(), 28u);
   for (const Case& c : cases) {
@@ -310,7 +310,7 @@ TEST(RequestRoundTrip, EveryOpcode) {
   }
 }
 
-TEST(RequestEncode, DefaultOpcodesFollowTheOp) {
+TEST(ZkWireRequestEncode, DefaultOpcodesFollowTheOp) {
   const std::vector<Case> cases = EveryOpcode();
   for (const Case& c : cases) {
     std::string out;
@@ -323,7 +323,7 @@ TEST(RequestEncode, DefaultOpcodesFollowTheOp) {
   }
 }
 
-TEST(RequestEncode, RefusesAnOpcodeThatCannotCarryTheOp) {
+TEST(ZkWireRequestEncode, RefusesAnOpcodeThatCannotCarryTheOp) {
   proto::Request r;
   r.mutable_get_data()->set_path("/x");
   std::string out;
@@ -352,7 +352,7 @@ std::string CreatePayload(int32_t opcode, int32_t flags, int64_t ttl = 0) {
   return b.data;
 }
 
-TEST(RequestReject, SaslAndReconfigAnswerAClearError) {
+TEST(ZkWireRequestReject, SaslAndReconfigAnswerAClearError) {
   ZkRequest sasl = MustDecodePayload(Payload(golden::kKazooSasl));
   EXPECT_EQ(sasl.reject, proto::UNIMPLEMENTED);
   EXPECT_FALSE(sasl.close_after_reply);
@@ -363,7 +363,7 @@ TEST(RequestReject, SaslAndReconfigAnswerAClearError) {
   EXPECT_NE(reconfig.reject_reason.find("reconfig"), std::string::npos);
 }
 
-TEST(RequestReject, UnknownOpcodeIsUnimplementedAndClosesTheConnection) {
+TEST(ZkWireRequestReject, UnknownOpcodeIsUnimplementedAndClosesTheConnection) {
   for (int32_t opcode : {10, 23, 99, 108, -10, 0, -1, INT32_MIN}) {
     ZkRequest zk = MustDecodePayload(Bytes().Int(42).Int(opcode).Raw("whatever").data);
     EXPECT_EQ(zk.reject, proto::UNIMPLEMENTED) << opcode;
@@ -372,12 +372,12 @@ TEST(RequestReject, UnknownOpcodeIsUnimplementedAndClosesTheConnection) {
   }
 }
 
-TEST(RequestReject, HeaderTooShortIsAnError) {
+TEST(ZkWireRequestReject, HeaderTooShortIsAnError) {
   EXPECT_FALSE(DecodeRequest(std::string("\x00\x00\x00\x01\x00", 5)).ok());
   EXPECT_FALSE(DecodeRequest("").ok());
 }
 
-TEST(RequestReject, CreateModeMustMatchTheOpcode) {
+TEST(ZkWireRequestReject, CreateModeMustMatchTheOpcode) {
   EXPECT_EQ(MustDecodePayload(CreatePayload(op::kCreate, 0)).reject, proto::OK);
   EXPECT_EQ(MustDecodePayload(CreatePayload(op::kCreate, 7)).reject, proto::BADARGUMENTS);
   EXPECT_EQ(MustDecodePayload(CreatePayload(op::kCreate, -1)).reject, proto::BADARGUMENTS);
@@ -392,7 +392,7 @@ TEST(RequestReject, CreateModeMustMatchTheOpcode) {
             proto::BADARGUMENTS);
 }
 
-TEST(CreateMode, ValidateCreateTable) {
+TEST(ZkWireCreateMode, ValidateCreateTable) {
   std::string why;
   EXPECT_EQ(ValidateCreate(op::kCreate, proto::CONTAINER, 0, &why), proto::OK);
   EXPECT_EQ(ValidateCreate(op::kCreate2, proto::EPHEMERAL_SEQUENTIAL, 0, &why), proto::OK);
@@ -407,7 +407,7 @@ TEST(CreateMode, ValidateCreateTable) {
   EXPECT_FALSE(CreateModeFromFlags(7, &mode));
 }
 
-TEST(RequestReject, MalformedBodiesAreMarshallingErrors) {
+TEST(ZkWireRequestReject, MalformedBodiesAreMarshallingErrors) {
   // Trailing byte after a valid getData.
   ZkRequest zk = MustDecodePayload(Bytes().Int(1).Int(op::kGetData).Str("/x").Bool(false).Raw("!").data);
   EXPECT_EQ(zk.reject, proto::MARSHALLINGERROR);
@@ -424,7 +424,7 @@ TEST(RequestReject, MalformedBodiesAreMarshallingErrors) {
   EXPECT_EQ(zk.request.op_case(), proto::Request::OP_NOT_SET);
 }
 
-TEST(RequestMulti, ReadOpsInAMultiAndWriteOpsInAMultiReadAreRefused) {
+TEST(ZkWireRequestMulti, ReadOpsInAMultiAndWriteOpsInAMultiReadAreRefused) {
   ZkRequest zk = MustDecodePayload(
       Bytes().Int(1).Int(op::kMulti).Int(op::kGetData).Bool(false).Int(-1).Str("/x").Bool(false)
           .Int(-1).Bool(true).Int(-1).data);
@@ -438,7 +438,7 @@ TEST(RequestMulti, ReadOpsInAMultiAndWriteOpsInAMultiReadAreRefused) {
   EXPECT_EQ(zk.reject, proto::MARSHALLINGERROR);
 }
 
-TEST(RequestMulti, EmptyMultiAndMissingTerminator) {
+TEST(ZkWireRequestMulti, EmptyMultiAndMissingTerminator) {
   ZkRequest zk = MustDecodePayload(Bytes().Int(1).Int(op::kMulti).Int(-1).Bool(true).Int(-1).data);
   EXPECT_EQ(zk.reject, proto::OK);
   EXPECT_EQ(zk.request.multi().ops_size(), 0);
@@ -447,7 +447,7 @@ TEST(RequestMulti, EmptyMultiAndMissingTerminator) {
   EXPECT_EQ(zk.reject, proto::MARSHALLINGERROR) << "no done header";
 }
 
-TEST(RequestMulti, ResultTypesFollowZooKeepersCreateRule) {
+TEST(ZkWireRequestMulti, ResultTypesFollowZooKeepersCreateRule) {
   proto::Request r;
   proto::MultiRequest* m = r.mutable_multi();
   for (proto::CreateMode mode : {proto::PERSISTENT, proto::EPHEMERAL_SEQUENTIAL, proto::CONTAINER,
@@ -465,7 +465,7 @@ TEST(RequestMulti, ResultTypesFollowZooKeepersCreateRule) {
   EXPECT_PROTO_EQ(r, zk.request);
 }
 
-TEST(RequestMulti, AnInvalidCreateInsideAMultiRefusesTheMulti) {
+TEST(ZkWireRequestMulti, AnInvalidCreateInsideAMultiRefusesTheMulti) {
   ZkRequest zk = MustDecodePayload(
       Bytes().Int(1).Int(op::kMulti).Int(op::kCreate).Bool(false).Int(-1)
           .Str("/x").Int(0).Int(0).Int(9)  // flags 9: no such mode

@@ -38,7 +38,7 @@ std::string MustEncode(const ZkOpContext& ctx, const proto::Response& r) {
   return out;
 }
 
-TEST(ResponseGolden, Create2CarriesPathAndStatCreateOnlyThePath) {
+TEST(ZkWireResponseGolden, Create2CarriesPathAndStatCreateOnlyThePath) {
   proto::Response r;
   r.set_xid(2);
   r.set_zxid(0x100000001);
@@ -53,7 +53,7 @@ TEST(ResponseGolden, Create2CarriesPathAndStatCreateOnlyThePath) {
   EXPECT_BYTES_EQ(golden::kCreate2Reply, MustEncode(Ctx(op::kCreateTtl), r));
 }
 
-TEST(ResponseGolden, GetChildren2) {
+TEST(ZkWireResponseGolden, GetChildren2) {
   proto::Response r;
   r.set_xid(11);
   r.set_zxid(0x200000000);
@@ -63,7 +63,7 @@ TEST(ResponseGolden, GetChildren2) {
   EXPECT_BYTES_EQ(golden::kGetChildren2Reply, MustEncode(Ctx(op::kGetChildren2), r));
 }
 
-TEST(ResponseGolden, MultiWithAFailingOp) {
+TEST(ZkWireResponseGolden, MultiWithAFailingOp) {
   proto::Response r;
   r.set_xid(13);
   r.set_zxid(0x300000000);
@@ -78,7 +78,7 @@ TEST(ResponseGolden, MultiWithAFailingOp) {
   EXPECT_PROTO_EQ(r, *back);
 }
 
-TEST(ResponseGolden, MultiAllSucceeded) {
+TEST(ZkWireResponseGolden, MultiAllSucceeded) {
   proto::Response r;
   r.set_xid(13);
   r.set_zxid(0x300000001);
@@ -94,7 +94,7 @@ TEST(ResponseGolden, MultiAllSucceeded) {
   EXPECT_PROTO_EQ(r, *back);
 }
 
-TEST(ResponseGolden, WatchEvents) {
+TEST(ZkWireResponseGolden, WatchEvents) {
   proto::WatchEvent e;
   e.set_type(proto::NODE_DATA_CHANGED);
   e.set_state(proto::SYNC_CONNECTED);
@@ -121,7 +121,7 @@ TEST(ResponseGolden, WatchEvents) {
   EXPECT_EQ(back->state(), proto::EXPIRED);
 }
 
-TEST(ResponseGolden, ErrorRepliesCarryOnlyTheHeader) {
+TEST(ZkWireResponseGolden, ErrorRepliesCarryOnlyTheHeader) {
   proto::Response r;
   r.set_xid(4);
   r.set_zxid(0x42);
@@ -137,7 +137,7 @@ TEST(ResponseGolden, ErrorRepliesCarryOnlyTheHeader) {
   EXPECT_EQ(back->result_case(), proto::Response::RESULT_NOT_SET);
 }
 
-TEST(ResponseGolden, PingRepliesUseXidMinusTwoAndAuthRepliesZxidZero) {
+TEST(ZkWireResponseGolden, PingRepliesUseXidMinusTwoAndAuthRepliesZxidZero) {
   proto::Response ping;
   ping.set_xid(99);  // whatever the server copied: ZooKeeper always writes -2
   ping.set_zxid(0x42);
@@ -149,7 +149,7 @@ TEST(ResponseGolden, PingRepliesUseXidMinusTwoAndAuthRepliesZxidZero) {
   EXPECT_BYTES_EQ(golden::kAuthFailedReply, MustEncode(Ctx(op::kAuth), auth));
 }
 
-TEST(ResponseGolden, WhoAmIAndAddWatchBodies) {
+TEST(ZkWireResponseGolden, WhoAmIAndAddWatchBodies) {
   proto::Response r;
   r.set_xid(22);
   proto::Id* id = r.mutable_who_am_i()->add_client_info();
@@ -163,7 +163,7 @@ TEST(ResponseGolden, WhoAmIAndAddWatchBodies) {
   EXPECT_BYTES_EQ(std::string(4, '\0'), Payload(aw).substr(16)) << "ErrorResponse(0)";
 }
 
-TEST(ResponseEncode, MismatchedOrMissingResultsAreInternalErrors) {
+TEST(ZkWireResponseEncode, MismatchedOrMissingResultsAreInternalErrors) {
   proto::Response r;
   r.set_xid(1);
   r.mutable_create()->set_path("/x");
@@ -262,7 +262,7 @@ std::vector<std::pair<ZkOpContext, proto::Response>> EveryReply() {
   return cases;
 }
 
-TEST(ResponseRoundTrip, EveryOpcode) {
+TEST(ZkWireResponseRoundTrip, EveryOpcode) {
   const auto cases = EveryReply();
   EXPECT_EQ(cases.size(), 28u);
   for (const auto& [ctx, response] : cases) {
@@ -277,7 +277,7 @@ TEST(ResponseRoundTrip, EveryOpcode) {
   }
 }
 
-TEST(ResponseDecode, RejectsBodiesOnErrorsAndNotificationsAsReplies) {
+TEST(ZkWireResponseDecode, RejectsBodiesOnErrorsAndNotificationsAsReplies) {
   // An error header followed by a body is malformed.
   const std::string bad = Payload(golden::kNoNodeReply) + std::string(4, '\0');
   EXPECT_FALSE(DecodeResponse(Ctx(op::kExists), bad).ok());
@@ -285,7 +285,7 @@ TEST(ResponseDecode, RejectsBodiesOnErrorsAndNotificationsAsReplies) {
   EXPECT_FALSE(DecodeWatchEvent(Payload(golden::kPingReply)).ok());
 }
 
-TEST(ResponseDecode, UnknownEventTypesAndStatesFail) {
+TEST(ZkWireResponseDecode, UnknownEventTypesAndStatesFail) {
   std::string frame;
   FrameWriter f(&frame);
   WriteReplyHeader(f.writer(), ReplyHeader{-1, -1, 0});
