@@ -1,6 +1,9 @@
 #include "server/storage/data_dir.h"
 
 #include <glog/logging.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 namespace arbor::storage {
 
@@ -41,6 +44,15 @@ Status DataDir::ChooseSnapshot() {
         skip = "its term " + std::to_string(f.term) + " does not match the log's term at index " +
                std::to_string(f.index);
       }
+    }
+    if (!skip.empty() && f.index > recorded.index()) {
+      // Nothing will ever adopt it (the leader resends, the state machine
+      // snapshots again); deleting it keeps crash loops from filling the disk.
+      std::string note = "removing snapshot " + f.path + ": " + skip;
+      LOG(WARNING) << note;
+      notes_.push_back(note);
+      if (::unlink(f.path.c_str()) != 0) return ErrnoStatus("unlink", f.path, errno);
+      continue;
     }
     if (!skip.empty()) {
       std::string note = "skipping snapshot " + f.path + ": " + skip;

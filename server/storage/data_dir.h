@@ -11,7 +11,8 @@
 //     the open.
 //  2. The snapshot to restore is the newest snapshot file that (a) is not
 //     newer than the snapshot the log store records (a newer one was never
-//     adopted: written just before a crash, or received but not installed),
+//     adopted: written just before a crash, or received but not installed;
+//     such files are deleted),
 //     (b) passes every checksum and (c) agrees with the log: same term as
 //     the record or as the log's entry at its index, and not below the log's
 //     base (else the entries right after it are gone). Every file skipped is

@@ -9,6 +9,7 @@
 #include "server/storage/file_util.h"
 #include "server/storage/lmdb_txn.h"
 #include "server/storage/log_record.h"
+#include "server/storage/page_check.h"
 
 namespace arbor::storage {
 namespace {
@@ -20,6 +21,11 @@ std::string RestoreAdvice() {
   return "Refusing to use this data directory. To recover, restore it from a backup, or replace the "
          "server: remove it from the cluster, wipe its data directory and add it back so it copies "
          "the state from the leader.";
+}
+
+Status WithAdvice(Status s) {
+  if (!s.IsCorruption()) return s;
+  return Status::Corruption(s.message() + ". " + RestoreAdvice());
 }
 
 }  // namespace
@@ -44,6 +50,8 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir, const S
   ARBOR_RETURN_IF_ERROR(store->OpenDatabases());
   Cache cache;
   if (store->has_dbs_) {
+    ARBOR_RETURN_IF_ERROR(
+        WithAdvice(TouchAllPages(store->env_, {store->log_dbi_, store->meta_dbi_}, store->data_file_)));
     ARBOR_RETURN_IF_ERROR(store->LoadMeta(&cache));
     ARBOR_RETURN_IF_ERROR(store->VerifyLog(&cache));
   }
@@ -70,29 +78,11 @@ Status LogStore::OpenEnv() {
   if (!options_.sync) flags |= MDB_NOSYNC;
   if (mode_ == Mode::kInspect) flags |= MDB_RDONLY;
   ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_env_open(env_, dir_.c_str(), flags, 0644), "open environment", dir_));
-  ARBOR_RETURN_IF_ERROR(CheckDataFileSize());
+  // Before anything reads the tree: a truncated file would SIGBUS.
+  ARBOR_RETURN_IF_ERROR(WithAdvice(TouchAllPages(env_, {}, data_file_)));
   if (mode_ == Mode::kReadWrite) {
     int dead = 0;
     ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_reader_check(env_, &dead), "clear stale readers", dir_));
-  }
-  return Status::Ok();
-}
-
-// A torn or truncated data file would make LMDB fault (SIGBUS) on the first
-// access past its end; compare the size with the newest meta page's last
-// page before any transaction touches a data page.
-Status LogStore::CheckDataFileSize() {
-  MDB_envinfo info;
-  MDB_stat st;
-  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_env_info(env_, &info), "read environment info", dir_));
-  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_env_stat(env_, &st), "read environment stat", dir_));
-  Result<uint64_t> size = FileSize(data_file_);
-  if (!size.ok()) return size.status();
-  const uint64_t need = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
-  if (*size < need) {
-    return Status::Corruption(data_file_ + ": truncated: the last committed transaction uses page " +
-                              std::to_string(info.me_last_pgno) + " (" + std::to_string(need) +
-                              " bytes) but the file has " + std::to_string(*size) + " bytes. " + RestoreAdvice());
   }
   return Status::Ok();
 }

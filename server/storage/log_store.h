@@ -57,8 +57,8 @@ class LogStore : public raft::Storage {
     kInspect,    // arbor-dump: read-only, opens despite corruption and reports it
   };
 
-  // Opens or creates the environment in `dir` and checks it: the data file
-  // must not be shorter than LMDB's last committed page, every state record
+  // Opens or creates the environment in `dir` and checks it: every page of
+  // the current tree must lie inside the data file (page_check.h), every state record
   // and every log record must pass its checksum and the log must be
   // contiguous. A bad log record at an index <= the persisted commit index
   // fails the open with Corruption naming the file and the index; a bad
@@ -124,7 +124,6 @@ class LogStore : public raft::Storage {
 
   LogStore(std::string dir, const StorageOptions& options, Mode mode);
   Status OpenEnv();
-  Status CheckDataFileSize();
   Status OpenDatabases();
   Status LoadMeta(Cache* cache);
   Status VerifyLog(Cache* cache);
