@@ -133,6 +133,25 @@ assert res == ['/t/x', True, s.ZnodeStat._make(STAT), True], res
 emit('MultiOkReply', reply(13, 0x300000001, 0, body),
      'multi reply: create /t/x, check, setData Stat, delete')
 
+body = struct.pack('!i', 3) + b'abc' + stat_bytes
+assert s.GetData.deserialize(body, 0) == (b'abc', s.ZnodeStat._make(STAT))
+emit('GetDataReply', reply(5, 0x10, 0, body), 'getData reply xid 5: "abc" + Stat')
+assert s.Exists.deserialize(stat_bytes, 0) == s.ZnodeStat._make(STAT)
+emit('ExistsReply', reply(4, 0x10, 0, stat_bytes), 'exists reply xid 4: Stat')
+assert s.SetData.deserialize(stat_bytes, 0) == s.ZnodeStat._make(STAT)
+emit('SetDataReply', reply(6, 0x10, 0, stat_bytes), 'setData reply xid 6: Stat')
+body = struct.pack('!i', 2) + struct.pack('!i', 31) + jstr('world') + jstr('anyone') + \
+    struct.pack('!i', 1) + jstr('digest') + jstr('bob:x') + stat_bytes
+assert s.GetACL.deserialize(body, 0) == ([ACL(31, Id('world', 'anyone')), ACL(1, Id('digest', 'bob:x'))],
+                                         s.ZnodeStat._make(STAT))
+emit('GetAclReply', reply(7, 0x10, 0, body), 'getACL reply xid 7: two ACLs + Stat')
+body = struct.pack('!i', 3) + jstr('a') + jstr('bb') + jstr('ccc')
+assert s.GetChildren.deserialize(body, 0) == ['a', 'bb', 'ccc']
+emit('GetChildrenReply', reply(9, 0x10, 0, body), 'getChildren reply xid 9: [a, bb, ccc]')
+body = jstr('/')
+assert s.Sync.deserialize(body, 0) == '/'
+emit('SyncReply', reply(10, 0x10, 0, body), 'sync reply xid 10: "/"')
+
 body = struct.pack('!ii', 3, 3) + jstr('/w')
 w, off = s.Watch.deserialize(body, 0)
 assert (w.type, w.state, w.path, off) == (3, 3, '/w', len(body))

@@ -44,6 +44,9 @@ const std::vector<ReplyFrame>& ReplyFrames() {
       {&golden::kMultiFailedReply, {op::kMulti, {op::kCreate, op::kSetData, op::kDelete}}},
       {&golden::kMultiOkReply, {op::kMulti, {op::kCreate, op::kCheck, op::kSetData, op::kDelete}}},
       {&golden::kNoNodeReply, {op::kExists, {}}},
+      {&golden::kGetDataReply, {op::kGetData, {}}},
+      {&golden::kGetAclReply, {op::kGetAcl, {}}},
+      {&golden::kGetChildrenReply, {op::kGetChildren, {}}},
   };
   return frames;
 }

@@ -63,6 +63,38 @@ TEST(ZkWireResponseGolden, GetChildren2) {
   EXPECT_BYTES_EQ(golden::kGetChildren2Reply, MustEncode(Ctx(op::kGetChildren2), r));
 }
 
+TEST(ZkWireResponseGolden, ReadRepliesKazooParses) {
+  const proto::Stat stat = GoldenStat();
+  proto::Response r;
+  r.set_zxid(0x10);
+  r.set_xid(5);
+  r.mutable_get_data()->set_data("abc");
+  *r.mutable_get_data()->mutable_stat() = stat;
+  EXPECT_BYTES_EQ(golden::kGetDataReply, MustEncode(Ctx(op::kGetData), r));
+  r.set_xid(4);
+  *r.mutable_exists()->mutable_stat() = stat;
+  EXPECT_BYTES_EQ(golden::kExistsReply, MustEncode(Ctx(op::kExists), r));
+  r.set_xid(6);
+  *r.mutable_set_data()->mutable_stat() = stat;
+  EXPECT_BYTES_EQ(golden::kSetDataReply, MustEncode(Ctx(op::kSetData), r));
+  r.set_xid(7);
+  proto::GetAclResponse* acl = r.mutable_get_acl();
+  acl->add_acl()->set_perms(31);
+  acl->mutable_acl(0)->mutable_id()->set_scheme("world");
+  acl->mutable_acl(0)->mutable_id()->set_id("anyone");
+  acl->add_acl()->set_perms(1);
+  acl->mutable_acl(1)->mutable_id()->set_scheme("digest");
+  acl->mutable_acl(1)->mutable_id()->set_id("bob:x");
+  *acl->mutable_stat() = stat;
+  EXPECT_BYTES_EQ(golden::kGetAclReply, MustEncode(Ctx(op::kGetAcl), r));
+  r.set_xid(9);
+  for (const char* child : {"a", "bb", "ccc"}) r.mutable_get_children()->add_children(child);
+  EXPECT_BYTES_EQ(golden::kGetChildrenReply, MustEncode(Ctx(op::kGetChildren), r));
+  r.set_xid(10);
+  r.mutable_sync()->set_path("/");
+  EXPECT_BYTES_EQ(golden::kSyncReply, MustEncode(Ctx(op::kSync), r));
+}
+
 TEST(ZkWireResponseGolden, MultiWithAFailingOp) {
   proto::Response r;
   r.set_xid(13);
