@@ -1,7 +1,7 @@
 #include "server/tree/acl_table.h"
 
 #include <algorithm>
-#include <cassert>
+#include "server/tree/check.h"
 
 namespace arbor::tree {
 
@@ -53,13 +53,13 @@ std::vector<uint32_t> AclTable::LiveIdsByContent() const {
 }
 
 void AclTable::Ref(uint32_t id) {
-  assert(id < entries_.size() && entries_[id].refs > 0);
+  ARBOR_TREE_CHECK(id < entries_.size() && entries_[id].refs > 0);
   ++entries_[id].refs;
 }
 
 void AclTable::Unref(uint32_t id) {
   Entry& e = entries_[id];
-  assert(e.refs > 0);
+  ARBOR_TREE_CHECK(e.refs > 0);
   if (--e.refs > 0) return;
   by_key_.erase(e.key);
   e.acl.clear();

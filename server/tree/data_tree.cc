@@ -4,7 +4,7 @@
 #include "server/tree/data_tree.h"
 
 #include <algorithm>
-#include <cassert>
+#include "server/tree/check.h"
 
 #include "common/path.h"
 #include "server/tree/ephemeral_type.h"
@@ -40,7 +40,7 @@ void DataTree::ResetEmpty() {
 void DataTree::AddBuiltinNodes() {
   WriteContext none;
   NodeId root = LinkNew(kNoNode, "", "", {0, acls_.Intern(WorldAnyone(proto::PERM_ALL))}, none);
-  assert(root == kRootId);
+  ARBOR_TREE_CHECK(root == kRootId);
   NodeId zk = LinkNew(root, "zookeeper", "", {0, acls_.Intern(WorldAnyone(proto::PERM_ALL))}, none);
   LinkNew(zk, "quota", "", {0, acls_.Intern(WorldAnyone(proto::PERM_ALL))}, none);
   LinkNew(zk, "config", "", {0, acls_.Intern(WorldAnyone(proto::PERM_READ))}, none);
@@ -69,7 +69,7 @@ void DataTree::Unlink(NodeId id) {
   int64_t owner = n.st.ephemeral_owner;
   if (IsEphemeralOwner(owner)) {
     auto it = ephemerals_.find(owner);
-    assert(it != ephemerals_.end());
+    ARBOR_TREE_CHECK(it != ephemerals_.end());
     it->second.erase(id);
     if (it->second.empty()) ephemerals_.erase(it);
   }
@@ -136,7 +136,7 @@ void DataTree::DeleteEphemerals(int64_t session, int64_t zxid, Effects* fx) {
   std::sort(paths.begin(), paths.end());
   for (const std::string& path : paths) {
     NodeId id = Lookup(path);
-    assert(id != kNoNode && store_.at(id).num_children == 0);
+    ARBOR_TREE_CHECK(id != kNoNode && store_.at(id).num_children == 0);
     DeleteLeaf(id, path, zxid, fx);
   }
 }
@@ -151,7 +151,7 @@ size_t DataTree::Reap(int64_t time_ms, int64_t zxid, Effects* fx) {
   std::sort(victims.begin(), victims.end());
   for (const std::string& path : victims) {
     NodeId id = Lookup(path);
-    assert(id != kNoNode && store_.at(id).num_children == 0);
+    ARBOR_TREE_CHECK(id != kNoNode && store_.at(id).num_children == 0);
     DeleteLeaf(id, path, zxid, fx);
   }
   return victims.size();

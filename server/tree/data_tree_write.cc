@@ -2,7 +2,7 @@
 // with ZooKeeper's order of checks (PrepRequestProcessor) so the same bad
 // request fails with the same code as on ZooKeeper.
 #include <algorithm>
-#include <cassert>
+#include "server/tree/check.h"
 
 #include "common/path.h"
 #include "server/tree/data_tree.h"
@@ -278,7 +278,7 @@ void DataTree::Rollback(std::vector<UndoRecord>* undo) {
     UndoRecord& u = *it;
     if (u.kind == UndoRecord::Kind::kDataSet) {  // may be the root: no parent lookup
       NodeId id = Lookup(u.path);
-      assert(id != kNoNode);
+      ARBOR_TREE_CHECK(id != kNoNode);
       ReapUnindex(id);
       store_.SetData(id, u.data);
       store_.at(id).st = u.saved;
@@ -286,11 +286,11 @@ void DataTree::Rollback(std::vector<UndoRecord>* undo) {
       continue;
     }
     NodeId parent = Lookup(ParentPath(u.path));
-    assert(parent != kNoNode);
+    ARBOR_TREE_CHECK(parent != kNoNode);
     switch (u.kind) {
       case UndoRecord::Kind::kCreated: {
         NodeId id = store_.Find(parent, BaseName(u.path));
-        assert(id != kNoNode);
+        ARBOR_TREE_CHECK(id != kNoNode);
         Unlink(id);
         SetParentChildStat(parent, u.parent_cversion, u.parent_pzxid);
         break;

@@ -1,6 +1,6 @@
 #include "server/tree/node_store.h"
 
-#include <cassert>
+#include "server/tree/check.h"
 #include <functional>
 
 namespace arbor::tree {
@@ -52,7 +52,7 @@ NodeId NodeStore::Allocate() {
     at(id).parent = kNoNode;
     return id;
   }
-  assert(next_unused_ != kNoNode && "node id space exhausted");
+  ARBOR_TREE_CHECK(next_unused_ != kNoNode && "node id space exhausted");
   NodeId id = next_unused_++;
   if ((id >> kChunkBits) >= chunks_.size()) {
     chunks_.emplace_back(new Node[1u << kChunkBits]);
@@ -61,7 +61,7 @@ NodeId NodeStore::Allocate() {
 }
 
 NodeId NodeStore::Insert(NodeId parent, std::string_view name, std::string_view data) {
-  assert(parent == kNoNode || Find(parent, name) == kNoNode);
+  ARBOR_TREE_CHECK(parent == kNoNode || Find(parent, name) == kNoNode);
   NodeId id = Allocate();
   Node& n = at(id);
   n = Node();
@@ -84,7 +84,7 @@ NodeId NodeStore::Insert(NodeId parent, std::string_view name, std::string_view 
 
 void NodeStore::Remove(NodeId id) {
   Node& n = at(id);
-  assert(n.num_children == 0 && n.first_child == kNoNode);
+  ARBOR_TREE_CHECK(n.num_children == 0 && n.first_child == kNoNode);
   if (n.parent != kNoNode) {
     IndexErase(id);
     Node& p = at(n.parent);
@@ -94,7 +94,7 @@ void NodeStore::Remove(NodeId id) {
       p.first_child = n.next_sibling;
     }
     if (n.next_sibling != kNoNode) at(n.next_sibling).prev_sibling = n.prev_sibling;
-    assert(p.num_children > 0);
+    ARBOR_TREE_CHECK(p.num_children > 0);
     --p.num_children;
   }
   blob_bytes_ -= n.name_len + n.data_len;
@@ -129,7 +129,7 @@ void NodeStore::IndexErase(NodeId id) {
   const Node& n = at(id);
   size_t i = Hash(n.parent, n.name());
   while (index_[i] != id) {
-    assert(index_[i] != kNoNode && "erasing an unindexed node");
+    ARBOR_TREE_CHECK(index_[i] != kNoNode && "erasing an unindexed node");
     i = (i + 1) & mask;
   }
   size_t hole = i;

@@ -55,7 +55,7 @@ class StateMachine {
 
   // A reconnecting client's watches: fires at once (into *fired) those whose
   // node changed after relative_zxid, registers the rest (ZooKeeper's
-  // setWatches).
+  // setWatches). Does nothing if watches or fired is null.
   void SetWatches(const proto::SetWatchesRequest& request, int64_t session_id,
                   WatchManager* watches, std::vector<proto::WatchEvent>* fired) const;
 

@@ -132,6 +132,7 @@ void StateMachine::ReadMulti(const proto::MultiRequest& req, int64_t session_id,
 
 void StateMachine::SetWatches(const proto::SetWatchesRequest& req, int64_t session_id,
                               WatchManager* watches, std::vector<proto::WatchEvent>* fired) const {
+  if (watches == nullptr || fired == nullptr) return;
   const int64_t rel = req.relative_zxid();
   auto fire = [&](const std::string& path, proto::EventType type) {
     proto::WatchEvent e;

@@ -1,7 +1,7 @@
 #include "server/tree/watch_manager.h"
 
 #include <algorithm>
-#include <cassert>
+#include "server/tree/check.h"
 
 #include "common/path.h"
 
@@ -28,7 +28,7 @@ void WatchManager::Clear(std::unordered_map<std::string, Watchers>::iterator it,
   w.kinds &= static_cast<uint8_t>(~kinds);
   if (w.kinds != 0) return;
   auto s = by_session_.find(w.session);
-  assert(s != by_session_.end());
+  ARBOR_TREE_CHECK(s != by_session_.end());
   s->second.erase(it->first);
   if (s->second.empty()) by_session_.erase(s);
   ws[index] = ws.back();
@@ -138,7 +138,7 @@ void WatchManager::RemoveSession(int64_t session) {
   std::vector<std::string> paths(s->second.begin(), s->second.end());
   for (const std::string& path : paths) {
     auto it = by_path_.find(path);
-    assert(it != by_path_.end());
+    ARBOR_TREE_CHECK(it != by_path_.end());
     for (size_t i = 0; i < it->second.size(); ++i) {
       if (it->second[i].session == session) {
         Clear(it, i, 0xFF);
@@ -146,7 +146,7 @@ void WatchManager::RemoveSession(int64_t session) {
       }
     }
   }
-  assert(by_session_.count(session) == 0);
+  ARBOR_TREE_CHECK(by_session_.count(session) == 0);
 }
 
 }  // namespace arbor::tree
