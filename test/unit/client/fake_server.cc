@@ -212,7 +212,7 @@ bool FakeServer::HandleFrame(Conn* c, const std::string& payload) {
     } else {
       requests_.push_back(req);
     }
-    if (hook_ && !req.has_ping()) action = hook_(req);
+    if (hook_) action = hook_(req);
   }
   cv_.notify_all();
   if (action.reply == Reply::kDrop) return false;

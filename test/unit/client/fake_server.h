@@ -51,6 +51,7 @@ class FakeServer {
     Reply reply = Reply::kAnswer;
     int delay_ms = 0;
   };
+  // Called on the server thread for every request, pings included.
   using Hook = std::function<Action(const proto::Request&)>;
 
   explicit FakeServer(std::shared_ptr<FakeEnsemble> ensemble);
