@@ -17,7 +17,7 @@ using testing::MakeHardState;
 using testing::TempDir;
 using testing::TestOptions;
 
-class DataDirTest : public ::testing::Test {
+class StorageDataDirTest : public ::testing::Test {
  protected:
   std::unique_ptr<DataDir> OpenOrDie(const StorageOptions& o = TestOptions()) {
     Result<std::unique_ptr<DataDir>> r = DataDir::Open(dir_.path(), o);
@@ -50,7 +50,7 @@ class DataDirTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(DataDirTest, FreshDirectoryHasNoSnapshot) {
+TEST_F(StorageDataDirTest, FreshDirectoryHasNoSnapshot) {
   auto dd = OpenOrDie();
   ASSERT_NE(dd, nullptr);
   EXPECT_FALSE(dd->recovered_snapshot().has_value());
@@ -58,14 +58,14 @@ TEST_F(DataDirTest, FreshDirectoryHasNoSnapshot) {
   EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/log/data.mdb"));
 }
 
-TEST_F(DataDirTest, SecondOpenOfALockedDirectoryIsRefused) {
+TEST_F(StorageDataDirTest, SecondOpenOfALockedDirectoryIsRefused) {
   auto dd = OpenOrDie();
   Result<std::unique_ptr<DataDir>> again = DataDir::Open(dir_.path(), TestOptions());
   EXPECT_EQ(again.status().code(), Status::Code::kBusy);
   EXPECT_THAT(again.status().message(), HasSubstr("another process"));
 }
 
-TEST_F(DataDirTest, RecoversNewestSnapshotAndTheLogAfterIt) {
+TEST_F(StorageDataDirTest, RecoversNewestSnapshotAndTheLogAfterIt) {
   Populate({30, 60}, 55);
   auto dd = OpenOrDie();
   ASSERT_TRUE(dd->recovered_snapshot().has_value());
@@ -76,7 +76,7 @@ TEST_F(DataDirTest, RecoversNewestSnapshotAndTheLogAfterIt) {
   EXPECT_EQ(dd->log()->hard_state().commit(), 100u);
 }
 
-TEST_F(DataDirTest, CorruptNewestSnapshotFallsBackToAnOlderOne) {
+TEST_F(StorageDataDirTest, CorruptNewestSnapshotFallsBackToAnOlderOne) {
   Populate({30, 60}, 20);
   testing::FlipByte(SnapPath(60), -30);  // inside the body
   auto dd = OpenOrDie();
@@ -90,7 +90,7 @@ TEST_F(DataDirTest, CorruptNewestSnapshotFallsBackToAnOlderOne) {
   EXPECT_THAT(dd->notes()[1], HasSubstr("falling back"));
 }
 
-TEST_F(DataDirTest, CorruptSnapshotWithTheLogCompactedPastTheFallbackRefuses) {
+TEST_F(StorageDataDirTest, CorruptSnapshotWithTheLogCompactedPastTheFallbackRefuses) {
   Populate({30, 60}, 60);
   testing::FlipByte(SnapPath(60), -30);
   Result<std::unique_ptr<DataDir>> r = DataDir::Open(dir_.path(), TestOptions());
@@ -100,7 +100,7 @@ TEST_F(DataDirTest, CorruptSnapshotWithTheLogCompactedPastTheFallbackRefuses) {
   EXPECT_THAT(r.status().message(), HasSubstr("Restore the data directory from a backup"));
 }
 
-TEST_F(DataDirTest, UncompactedLogIsReplayedWhenNoSnapshotIsReadable) {
+TEST_F(StorageDataDirTest, UncompactedLogIsReplayedWhenNoSnapshotIsReadable) {
   Populate({60}, 0);
   testing::TruncateFile(SnapPath(60), 20);
   auto dd = OpenOrDie();
@@ -111,7 +111,7 @@ TEST_F(DataDirTest, UncompactedLogIsReplayedWhenNoSnapshotIsReadable) {
   EXPECT_THAT(dd->notes().back(), HasSubstr("replayed from index 1"));
 }
 
-TEST_F(DataDirTest, SnapshotNeverRecordedIsIgnored) {
+TEST_F(StorageDataDirTest, SnapshotNeverRecordedIsIgnored) {
   Populate({30}, 0);
   {
     // A snapshot written just before a crash, before the log recorded it.
@@ -130,7 +130,7 @@ TEST_F(DataDirTest, SnapshotNeverRecordedIsIgnored) {
   EXPECT_FALSE(std::filesystem::exists(SnapPath(90))) << "an orphan is removed, not left to pile up";
 }
 
-TEST_F(DataDirTest, SnapshotWhoseTermDisagreesWithTheLogIsSkipped) {
+TEST_F(StorageDataDirTest, SnapshotWhoseTermDisagreesWithTheLogIsSkipped) {
   Populate({30}, 0);
   {
     SnapshotStore s(dir_.path() + "/snap");

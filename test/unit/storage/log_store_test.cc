@@ -19,7 +19,7 @@ using testing::TempDir;
 using testing::TestOptions;
 using testing::WriteOne;
 
-class LogStoreTest : public ::testing::Test {
+class StorageLogStoreTest : public ::testing::Test {
  protected:
   std::string log_dir() const { return dir_.path() + "/log"; }
   std::unique_ptr<LogStore> OpenOrDie() {
@@ -30,7 +30,7 @@ class LogStoreTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(LogStoreTest, NewStoreIsEmpty) {
+TEST_F(StorageLogStoreTest, NewStoreIsEmpty) {
   auto log = OpenOrDie();
   raft::HardState hs;
   raft::ConfState cs;
@@ -45,7 +45,7 @@ TEST_F(LogStoreTest, NewStoreIsEmpty) {
   EXPECT_EQ(log->Term(1).status().code(), Status::Code::kOutOfRange);
 }
 
-TEST_F(LogStoreTest, AppendThenReadBack) {
+TEST_F(StorageLogStoreTest, AppendThenReadBack) {
   auto log = OpenOrDie();
   std::vector<raft::Entry> in = MakeEntries(1, 10, 3, 100);
   in[4].set_type(raft::ENTRY_CONF_CHANGE);
@@ -60,7 +60,7 @@ TEST_F(LogStoreTest, AppendThenReadBack) {
   }
 }
 
-TEST_F(LogStoreTest, EntriesBoundsAndMaxBytes) {
+TEST_F(StorageLogStoreTest, EntriesBoundsAndMaxBytes) {
   auto log = OpenOrDie();
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 10, 1, 100)).ok());
   EXPECT_TRUE(log->Entries(4, 4, 0)->empty());
@@ -72,7 +72,7 @@ TEST_F(LogStoreTest, EntriesBoundsAndMaxBytes) {
   EXPECT_EQ(log->Entries(0, 3, UINT64_MAX).status().code(), Status::Code::kUnavailable);
 }
 
-TEST_F(LogStoreTest, ConflictingSuffixIsReplaced) {
+TEST_F(StorageLogStoreTest, ConflictingSuffixIsReplaced) {
   auto log = OpenOrDie();
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 10, 1)).ok());
   // Same index and term: nothing is truncated.
@@ -95,7 +95,7 @@ TEST_F(LogStoreTest, ConflictingSuffixIsReplaced) {
   EXPECT_EQ(log->Term(6).value(), 2u);
 }
 
-TEST_F(LogStoreTest, RefusesToOverwriteCommittedEntries) {
+TEST_F(StorageLogStoreTest, RefusesToOverwriteCommittedEntries) {
   auto log = OpenOrDie();
   raft::HardState hs = MakeHardState(1, 1, 5);
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 10, 1), &hs).ok());
@@ -108,7 +108,7 @@ TEST_F(LogStoreTest, RefusesToOverwriteCommittedEntries) {
   EXPECT_TRUE(WriteOne(log.get(), MakeEntries(6, 6, 2)).ok());
 }
 
-TEST_F(LogStoreTest, RefusesGapsAndCommitPastLog) {
+TEST_F(StorageLogStoreTest, RefusesGapsAndCommitPastLog) {
   auto log = OpenOrDie();
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 3, 1)).ok());
   EXPECT_EQ(WriteOne(log.get(), MakeEntries(5, 6, 1)).code(), Status::Code::kInternal);
@@ -118,7 +118,7 @@ TEST_F(LogStoreTest, RefusesGapsAndCommitPastLog) {
   EXPECT_EQ(log->hard_state().commit(), 0u);
 }
 
-TEST_F(LogStoreTest, StateSurvivesReopen) {
+TEST_F(StorageLogStoreTest, StateSurvivesReopen) {
   {
     auto log = OpenOrDie();
     WriteBatch b;
@@ -146,7 +146,7 @@ TEST_F(LogStoreTest, StateSurvivesReopen) {
   EXPECT_TRUE(log->notes().empty());
 }
 
-TEST_F(LogStoreTest, CompactionRemovesPrefixInChunks) {
+TEST_F(StorageLogStoreTest, CompactionRemovesPrefixInChunks) {
   auto log = OpenOrDie();
   raft::HardState hs = MakeHardState(2, 1, 100);
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 100, 2), &hs).ok());
@@ -173,7 +173,7 @@ TEST_F(LogStoreTest, CompactionRemovesPrefixInChunks) {
   EXPECT_EQ(log->Snapshot().index(), 80u);
 }
 
-TEST_F(LogStoreTest, CompactionStopsAtSnapshotAndCommit) {
+TEST_F(StorageLogStoreTest, CompactionStopsAtSnapshotAndCommit) {
   auto log = OpenOrDie();
   raft::HardState hs = MakeHardState(1, 1, 50);
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 100, 1), &hs).ok());
@@ -189,7 +189,7 @@ TEST_F(LogStoreTest, CompactionStopsAtSnapshotAndCommit) {
   EXPECT_EQ(log->FirstIndex(), 41u);
 }
 
-TEST_F(LogStoreTest, InstallSnapshotResetsTheLog) {
+TEST_F(StorageLogStoreTest, InstallSnapshotResetsTheLog) {
   auto log = OpenOrDie();
   ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 30, 1)).ok());
   raft::SnapshotMetadata snap;
@@ -214,7 +214,7 @@ TEST_F(LogStoreTest, InstallSnapshotResetsTheLog) {
   EXPECT_EQ(log->LastIndex(), 502u);
 }
 
-TEST_F(LogStoreTest, RecordDetectsBitRot) {
+TEST_F(StorageLogStoreTest, RecordDetectsBitRot) {
   raft::Entry e = MakeEntry(7, 2);
   std::string v = EncodeMessage(e);
   raft::Entry out;
@@ -228,7 +228,7 @@ TEST_F(LogStoreTest, RecordDetectsBitRot) {
   EXPECT_EQ(DecodeLogValue(7, v.substr(0, 3), &out).code(), Status::Code::kCorruption);
 }
 
-TEST_F(LogStoreTest, CorruptCommittedRecordRefusesToOpen) {
+TEST_F(StorageLogStoreTest, CorruptCommittedRecordRefusesToOpen) {
   {
     auto log = OpenOrDie();
     raft::HardState hs = MakeHardState(1, 1, 8);
@@ -248,7 +248,7 @@ TEST_F(LogStoreTest, CorruptCommittedRecordRefusesToOpen) {
   EXPECT_THAT((*inspect)->notes()[0], HasSubstr("log entry 5 is corrupt"));
 }
 
-TEST_F(LogStoreTest, CorruptUncommittedTailIsDroppedAndReported) {
+TEST_F(StorageLogStoreTest, CorruptUncommittedTailIsDroppedAndReported) {
   {
     auto log = OpenOrDie();
     raft::HardState hs = MakeHardState(1, 1, 6);
@@ -264,7 +264,7 @@ TEST_F(LogStoreTest, CorruptUncommittedTailIsDroppedAndReported) {
   EXPECT_EQ(log->Entries(8, 9, UINT64_MAX).status().code(), Status::Code::kOutOfRange);
 }
 
-TEST_F(LogStoreTest, TruncatedDataFileIsDetected) {
+TEST_F(StorageLogStoreTest, TruncatedDataFileIsDetected) {
   {
     auto log = OpenOrDie();
     for (uint64_t i = 0; i < 20; ++i) {

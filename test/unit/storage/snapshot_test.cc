@@ -53,14 +53,14 @@ Status ReadAll(SnapshotFileReader* r, std::string* out) {
   return Status::Ok();
 }
 
-class SnapshotTest : public ::testing::Test {
+class StorageSnapshotTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(store_.Init().ok()); }
   TempDir dir_;
   SnapshotStore store_{dir_.path() + "/snap"};
 };
 
-TEST_F(SnapshotTest, WriteCommitReadBack) {
+TEST_F(StorageSnapshotTest, WriteCommitReadBack) {
   const std::string body = Body(3 << 20);
   std::string path = WriteSnapshot(store_, Meta(1234, 5), body);
   EXPECT_EQ(path, store_.dir() + "/" + SnapshotFileName(1234, 5));
@@ -81,7 +81,7 @@ TEST_F(SnapshotTest, WriteCommitReadBack) {
   EXPECT_TRUE(SnapshotStore::Verify((*files)[0]).ok());
 }
 
-TEST_F(SnapshotTest, EmptyBodyIsValid) {
+TEST_F(StorageSnapshotTest, EmptyBodyIsValid) {
   std::string path = WriteSnapshot(store_, Meta(1, 1), "");
   Result<std::unique_ptr<SnapshotFileReader>> r = SnapshotFileReader::Open(path);
   ASSERT_TRUE(r.ok());
@@ -89,7 +89,7 @@ TEST_F(SnapshotTest, EmptyBodyIsValid) {
   EXPECT_TRUE((*r)->VerifyBody().ok());
 }
 
-TEST_F(SnapshotTest, UncommittedWriterLeavesNothing) {
+TEST_F(StorageSnapshotTest, UncommittedWriterLeavesNothing) {
   {
     Result<std::unique_ptr<SnapshotFileWriter>> w = store_.BeginWrite(Meta(10, 1));
     ASSERT_TRUE(w.ok());
@@ -99,7 +99,7 @@ TEST_F(SnapshotTest, UncommittedWriterLeavesNothing) {
   EXPECT_TRUE(store_.List()->empty());
 }
 
-TEST_F(SnapshotTest, InitRemovesLeftoverTemporaryFiles) {
+TEST_F(StorageSnapshotTest, InitRemovesLeftoverTemporaryFiles) {
   Result<std::unique_ptr<SnapshotFileWriter>> w = store_.BeginWrite(Meta(10, 1));
   ASSERT_TRUE(w.ok());
   const std::string tmp = store_.dir() + "/" + SnapshotFileName(10, 1) + ".tmp";
@@ -109,7 +109,7 @@ TEST_F(SnapshotTest, InitRemovesLeftoverTemporaryFiles) {
   EXPECT_FALSE(std::filesystem::exists(tmp));
 }
 
-TEST_F(SnapshotTest, FlippedBodyByteIsDetected) {
+TEST_F(StorageSnapshotTest, FlippedBodyByteIsDetected) {
   std::string path = WriteSnapshot(store_, Meta(50, 2), Body(100000));
   testing::FlipByte(path, 60000);
   Result<std::unique_ptr<SnapshotFileReader>> r = SnapshotFileReader::Open(path);
@@ -123,7 +123,7 @@ TEST_F(SnapshotTest, FlippedBodyByteIsDetected) {
   EXPECT_EQ(SnapshotStore::Verify(store_.List()->at(0)).status().code(), Status::Code::kCorruption);
 }
 
-TEST_F(SnapshotTest, DamagedHeaderOrTrailerIsDetected) {
+TEST_F(StorageSnapshotTest, DamagedHeaderOrTrailerIsDetected) {
   std::string a = WriteSnapshot(store_, Meta(60, 2), Body(5000));
   testing::FlipByte(a, 14);  // inside the header
   EXPECT_THAT(SnapshotFileReader::Open(a).status().message(), HasSubstr("header"));
@@ -138,7 +138,7 @@ TEST_F(SnapshotTest, DamagedHeaderOrTrailerIsDetected) {
   EXPECT_THAT(v.status().message(), HasSubstr("unlike its name"));
 }
 
-TEST_F(SnapshotTest, PruneKeepsNewestAndUnrecorded) {
+TEST_F(StorageSnapshotTest, PruneKeepsNewestAndUnrecorded) {
   for (uint64_t i : {10, 20, 30, 40}) WriteSnapshot(store_, Meta(i, 1), Body(100));
   ASSERT_TRUE(store_.Prune(2, 30).ok());  // 40 is newer than the one in use: kept
   std::vector<uint64_t> left;
@@ -148,7 +148,7 @@ TEST_F(SnapshotTest, PruneKeepsNewestAndUnrecorded) {
   EXPECT_EQ(left, (std::vector<uint64_t>{40, 30, 20}));
 }
 
-TEST(SnapshotFileNameTest, RoundTrip) {
+TEST(StorageSnapshotFileNameTest, RoundTrip) {
   auto p = ParseSnapshotFileName(SnapshotFileName(0xabcdef, 12));
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->first, 0xabcdefu);
