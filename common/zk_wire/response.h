@@ -16,8 +16,10 @@ namespace arbor::zk_wire {
 
 // Server side: appends one length-prefixed reply to *out. `context` is the
 // one DecodeRequest returned for the request being answered.
-//   - response.error() != OK: the header alone (as ZooKeeper; a failed
-//     multi instead has error OK and per-op errors in its results).
+//   - response.error() != OK: the header alone, as ZooKeeper — except a
+//     multi/multiRead that carries results: a multi that ran and failed is
+//     written, as ZooKeeper does, with err 0 in the header and the per-op
+//     errors in its results (see multi.h), whatever response.error() says.
 //   - ping replies always carry xid -2 and auth replies zxid 0, as
 //     ZooKeeper's server writes them.
 //   - the result must match the opcode (a bodiless op may leave it unset);
@@ -39,7 +41,9 @@ Result<ReplyHeader> PeekReplyHeader(std::string_view payload);
 
 // Client side: decodes a reply to a request encoded with `context`. An
 // error reply must carry no body; a success must carry exactly the
-// opcode's record.
+// opcode's record. For multi(14) the response error is set to the first
+// failing op's code (the internal convention for a failed multi); multiRead
+// results are independent, so its error stays OK.
 Result<proto::Response> DecodeResponse(const ZkOpContext& context, std::string_view payload);
 
 // Client side: decodes a notification frame (header xid must be -1). The

@@ -122,6 +122,16 @@ Result<proto::Response> DecodeResponse(const ZkOpContext& context, std::string_v
                                 s.message());
     }
   }
+  if (context.opcode == op::kMulti) {
+    // Internally a failed multi carries its first failing op's code as the
+    // response error (and still all results), as the state machine reports it.
+    for (const proto::MultiOpResult& res : r.multi().results()) {
+      if (res.error() != proto::OK) {
+        r.set_error(res.error());
+        break;
+      }
+    }
+  }
   ARBOR_RETURN_IF_ERROR(in.ExpectEnd(OpName(context.opcode)));
   return r;
 }

@@ -117,10 +117,19 @@ Status EncodeResponse(const ZkOpContext& context, const proto::Response& respons
   ReplyHeader h{response.xid(), response.zxid(), static_cast<int32_t>(response.error())};
   if (context.opcode == op::kPing) h.xid = xid::kPing;
   if (context.opcode == op::kAuth) h.zxid = 0;
+  // A multi that ran and failed carries per-op results. ZooKeeper sends
+  // those with err 0 in the header (the client finds the failing op in the
+  // results); only a multi that never ran (no results) is a header-only error.
+  const bool multi_ran = (context.opcode == op::kMulti || context.opcode == op::kMultiRead) &&
+                         response.result_case() == Result_::kMulti &&
+                         response.multi().results_size() > 0 &&
+                         static_cast<size_t>(response.multi().results_size()) ==
+                             context.multi_result_types.size();
+  if (multi_ran) h.err = 0;
   std::string frame;
   FrameWriter f(&frame);
   WriteReplyHeader(f.writer(), h);
-  if (response.error() == proto::OK) {
+  if (h.err == 0) {
     const Result_ expected = ExpectedResult(context.opcode);
     if (expected == Result_::RESULT_NOT_SET) {
       return Status::Internal("zk: cannot answer opcode " + std::to_string(context.opcode) +

@@ -104,10 +104,32 @@ TEST(ZkWireResponseGolden, MultiWithAFailingOp) {
   m->add_results()->set_error(proto::BADVERSION);
   m->add_results()->set_error(proto::RUNTIMEINCONSISTENCY);
   const ZkOpContext ctx = Ctx(op::kMulti, {op::kCreate, op::kSetData, op::kDelete});
+  // The state machine reports a failed multi with the failing code as the
+  // response error and all results; on the wire the header says 0.
+  r.set_error(proto::BADVERSION);
   EXPECT_BYTES_EQ(golden::kMultiFailedReply, MustEncode(ctx, r));
   auto back = DecodeResponse(ctx, Payload(golden::kMultiFailedReply));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_PROTO_EQ(r, *back);
+  // A Response that leaves error OK encodes the same bytes.
+  r.set_error(proto::OK);
+  EXPECT_BYTES_EQ(golden::kMultiFailedReply, MustEncode(ctx, r));
+}
+
+TEST(ZkWireResponseGolden, MultiThatNeverRanIsAHeaderOnlyError) {
+  proto::Response r;
+  r.set_xid(13);
+  r.set_zxid(0x300000000);
+  r.set_error(proto::SESSIONEXPIRED);  // no results: refused before it ran
+  const std::string frame = MustEncode(Ctx(op::kMulti, {op::kCreate}), r);
+  EXPECT_EQ(frame.size(), 4u + 16u);
+  auto back = DecodeResponse(Ctx(op::kMulti, {op::kCreate}), Payload(frame));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->error(), proto::SESSIONEXPIRED);
+  EXPECT_FALSE(back->has_multi());
+  // Same when the multi result is present but empty (refused: too many ops).
+  r.mutable_multi();
+  EXPECT_BYTES_EQ(frame, MustEncode(Ctx(op::kMulti, {op::kCreate}), r));
 }
 
 TEST(ZkWireResponseGolden, MultiAllSucceeded) {
