@@ -430,12 +430,11 @@ void ClientCore::DropConnection(const std::string& why) {
   // connection; sent writes may or may not have been applied: the caller
   // must learn that, so they fail. Internal requests are simply forgotten.
   std::deque<Pending> retry;
-  bool close_lost = false;
   std::deque<Pending> sent;
   sent.swap(sent_);
   for (Pending& p : sent) {
     if (!p.done) {
-      close_lost = close_lost || p.request.has_close_session();
+      continue;  // ping, set_watches (re-sent after reconnecting), close (handled below)
     } else if (IsIdempotent(p.request) && p.retries_left > 0) {
       --p.retries_left;
       retry.push_back(std::move(p));
@@ -451,7 +450,6 @@ void ClientCore::DropConnection(const std::string& why) {
     FinishClose(proto::CONNECTIONLOSS);
     return;
   }
-  (void)close_lost;
   Kick();
 }
 
