@@ -6,7 +6,10 @@ arbor_test(storage_test LABEL unit
     storage/snapshot_test.cc
     storage/storage_thread_test.cc
     storage/data_dir_test.cc
+    storage/dump_tool_test.cc
   DEPS arbor_storage)
+target_compile_definitions(storage_test PRIVATE ARBOR_DUMP_BINARY="$<TARGET_FILE:arbor-dump>")
+add_dependencies(storage_test arbor-dump)
 
 # Crash test: kill -9 a writer process (the helper) many times. Runs in CI
 # (label unit), ~10-20 s.

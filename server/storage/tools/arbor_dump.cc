@@ -42,7 +42,7 @@ std::string Decode(const raft::Entry& e) {
 }
 
 // Returns the number of problems found.
-int DumpLog(const std::string& dir) {
+int DumpLog(const std::string& dir, uint64_t* recorded_index) {
   Result<std::unique_ptr<LogStore>> opened = LogStore::Open(dir, StorageOptions(), LogStore::Mode::kInspect);
   if (!opened.ok()) {
     std::cout << "log: " << opened.status().ToString() << "\n";
@@ -53,6 +53,7 @@ int DumpLog(const std::string& dir) {
   raft::ConfState cs;
   (void)log.InitialState(&hs, &cs);
   raft::SnapshotMetadata snap = log.Snapshot();
+  *recorded_index = snap.index();
   LogBase base = log.base();
   std::cout << "log file:      " << log.data_file() << "\n"
             << "hard state:    term=" << hs.term() << " vote=" << hs.vote() << " commit=" << hs.commit() << "\n"
@@ -80,7 +81,7 @@ int DumpLog(const std::string& dir) {
   return problems + (s.ok() ? 0 : 1);
 }
 
-int DumpSnapshots(const std::string& dir) {
+int DumpSnapshots(const std::string& dir, uint64_t recorded_index) {
   SnapshotStore store(dir);
   Result<std::vector<SnapshotFile>> files = store.List();
   if (!files.ok()) {
@@ -92,11 +93,14 @@ int DumpSnapshots(const std::string& dir) {
   for (const SnapshotFile& f : *files) {
     Result<raft::SnapshotMetadata> meta = SnapshotStore::Verify(f);
     std::cout << "  " << f.path << " index=" << f.index << " term=" << f.term;
+    const char* role = f.index == recorded_index  ? " (in use)"
+                       : f.index > recorded_index ? " (not recorded by the log: removed at the next start)"
+                                                  : " (older fallback)";
     if (meta.ok()) {
-      std::cout << " voters=" << Ids(meta->conf_state().voters()) << " VALID\n";
+      std::cout << " voters=" << Ids(meta->conf_state().voters()) << " VALID" << role << "\n";
     } else {
       ++problems;
-      std::cout << " INVALID: " << meta.status().message() << "\n";
+      std::cout << " INVALID" << role << ": " << meta.status().message() << "\n";
     }
   }
   return problems;
@@ -114,8 +118,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "data dir:      " << FLAGS_data_dir << "\n";
-  int log_problems = arbor::storage::DumpLog(FLAGS_data_dir + "/log");
-  int snap_problems = arbor::storage::DumpSnapshots(FLAGS_data_dir + "/snap");
+  uint64_t recorded_index = 0;
+  int log_problems = arbor::storage::DumpLog(FLAGS_data_dir + "/log", &recorded_index);
+  int snap_problems = arbor::storage::DumpSnapshots(FLAGS_data_dir + "/snap", recorded_index);
   if (log_problems + snap_problems == 0) return 0;
   std::cout << "found " << (log_problems + snap_problems) << " problem(s); see docs/STORAGE.md, \"corruption\"\n";
   return 2;
