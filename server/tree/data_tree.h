@@ -106,6 +106,7 @@ class DataTree {
   std::string PathOf(NodeId id) const;
 
   size_t node_count() const { return store_.size(); }
+  size_t acl_list_count() const { return acls_.size(); }  // distinct interned lists
   size_t ephemeral_session_count() const { return ephemerals_.size(); }
   size_t reap_candidate_count() const { return empty_containers_.size() + ttl_expiry_.size(); }
   // Heap bytes owned by the tree (nodes, index, names, data, ACLs), approximate.

@@ -14,6 +14,77 @@ bool BadPath(const std::string& path, const DataTree& tree) {
 
 }  // namespace
 
+namespace {
+
+// Each helper serves one read op from `tree`, registering watches in
+// `watches` (may be null) for `session`.
+proto::ErrorCode Exists(const DataTree& tree, const proto::ExistsRequest& r, int64_t session,
+                        WatchManager* watches, proto::ExistsResponse* out) {
+  if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+  NodeId id = tree.Lookup(r.path());
+  if (id != kNoNode) tree.FillStat(id, out->mutable_stat());
+  // Set even when the node is missing: that is the "exist" watch.
+  if (r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session);
+  return id != kNoNode ? proto::OK : proto::NONODE;
+}
+
+proto::ErrorCode GetData(const DataTree& tree, const proto::GetDataRequest& r, int64_t session,
+                         WatchManager* watches, proto::GetDataResponse* out) {
+  if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+  proto::ErrorCode rc = tree.GetData(r.path(), out);
+  if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session);
+  return rc;
+}
+
+proto::ErrorCode GetChildren(const DataTree& tree, const proto::GetChildrenRequest& r, int64_t session,
+                             WatchManager* watches, proto::GetChildrenResponse* out) {
+  if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+  proto::ErrorCode rc = tree.GetChildren(r.path(), r.with_stat(), out);
+  if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddChildWatch(r.path(), session);
+  return rc;
+}
+
+proto::ErrorCode AllChildrenNumber(const DataTree& tree, const std::string& path,
+                                   proto::GetAllChildrenNumberResponse* out) {
+  if (BadPath(path, tree)) return proto::BADARGUMENTS;
+  int32_t total = 0;
+  proto::ErrorCode rc = tree.GetAllChildrenNumber(path, &total);
+  out->set_total_number(total);
+  return rc;
+}
+
+// addWatch, removeWatches, checkWatches: watch bookkeeping only.
+proto::ErrorCode WatchOp(const DataTree& tree, const proto::Request& req, int64_t session,
+                         WatchManager* watches, proto::Response* resp) {
+  switch (req.op_case()) {
+    case proto::Request::kAddWatch: {
+      const proto::AddWatchRequest& r = req.add_watch();
+      if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+      resp->mutable_add_watch();
+      if (watches != nullptr) {
+        watches->AddPersistentWatch(r.path(), session, r.mode() == proto::ADD_WATCH_PERSISTENT_RECURSIVE);
+      }
+      return proto::OK;
+    }
+    case proto::Request::kRemoveWatches: {
+      const proto::RemoveWatchesRequest& r = req.remove_watches();
+      if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+      resp->mutable_remove_watches();
+      return watches == nullptr ? proto::NOWATCHER : watches->Remove(r.path(), session, r.type());
+    }
+    case proto::Request::kCheckWatches: {
+      const proto::CheckWatchesRequest& r = req.check_watches();
+      if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+      resp->mutable_check_watches();
+      return watches == nullptr ? proto::NOWATCHER : watches->Check(r.path(), session, r.type());
+    }
+    default:
+      return proto::UNIMPLEMENTED;
+  }
+}
+
+}  // namespace
+
 proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id,
                                    WatchManager* watches) const {
   proto::Response resp;
@@ -21,80 +92,46 @@ proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id
   resp.set_zxid(last_applied_zxid_);
   proto::ErrorCode rc = proto::OK;
   switch (req.op_case()) {
-    case proto::Request::kExists: {
-      const proto::ExistsRequest& r = req.exists();
-      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      NodeId id = tree_.Lookup(r.path());
-      if (id != kNoNode) {
-        tree_.FillStat(id, resp.mutable_exists()->mutable_stat());
-      } else {
-        rc = proto::NONODE;
-      }
-      if (r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session_id);
+    case proto::Request::kExists:
+      rc = Exists(tree_, req.exists(), session_id, watches, resp.mutable_exists());
       break;
-    }
-    case proto::Request::kGetData: {
-      const proto::GetDataRequest& r = req.get_data();
-      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      rc = tree_.GetData(r.path(), resp.mutable_get_data());
-      if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session_id);
+    case proto::Request::kGetData:
+      rc = GetData(tree_, req.get_data(), session_id, watches, resp.mutable_get_data());
       break;
-    }
-    case proto::Request::kGetChildren: {
-      const proto::GetChildrenRequest& r = req.get_children();
-      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      rc = tree_.GetChildren(r.path(), r.with_stat(), resp.mutable_get_children());
-      if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddChildWatch(r.path(), session_id);
+    case proto::Request::kGetChildren:
+      rc = GetChildren(tree_, req.get_children(), session_id, watches, resp.mutable_get_children());
       break;
-    }
     case proto::Request::kGetAcl:
-      if (BadPath(req.get_acl().path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      rc = tree_.GetAcl(req.get_acl().path(), resp.mutable_get_acl());
+      rc = BadPath(req.get_acl().path(), tree_) ? proto::BADARGUMENTS
+                                                : tree_.GetAcl(req.get_acl().path(), resp.mutable_get_acl());
       break;
     case proto::Request::kGetEphemerals: {
       const std::string& prefix = req.get_ephemerals().prefix_path();
-      if (!prefix.empty() && prefix[0] != '/') { rc = proto::BADARGUMENTS; break; }
-      tree_.GetEphemerals(session_id, prefix, resp.mutable_get_ephemerals());
-      break;
-    }
-    case proto::Request::kGetAllChildrenNumber: {
-      const std::string& path = req.get_all_children_number().path();
-      if (BadPath(path, tree_)) { rc = proto::BADARGUMENTS; break; }
-      int32_t total = 0;
-      rc = tree_.GetAllChildrenNumber(path, &total);
-      resp.mutable_get_all_children_number()->set_total_number(total);
-      break;
-    }
-    case proto::Request::kMulti:
-      if (!req.multi().read_only()) { rc = proto::BADARGUMENTS; break; }
-      ReadMulti(req.multi(), session_id, watches, resp.mutable_multi());
-      break;
-    case proto::Request::kAddWatch: {
-      const proto::AddWatchRequest& r = req.add_watch();
-      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      resp.mutable_add_watch();
-      if (watches != nullptr) {
-        watches->AddPersistentWatch(r.path(), session_id, r.mode() == proto::ADD_WATCH_PERSISTENT_RECURSIVE);
+      if (!prefix.empty() && prefix[0] != '/') {
+        rc = proto::BADARGUMENTS;
+      } else {
+        tree_.GetEphemerals(session_id, prefix, resp.mutable_get_ephemerals());
       }
       break;
     }
-    case proto::Request::kRemoveWatches: {
-      const proto::RemoveWatchesRequest& r = req.remove_watches();
-      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      rc = watches == nullptr ? proto::NOWATCHER : watches->Remove(r.path(), session_id, r.type());
-      resp.mutable_remove_watches();
+    case proto::Request::kGetAllChildrenNumber:
+      rc = AllChildrenNumber(tree_, req.get_all_children_number().path(),
+                             resp.mutable_get_all_children_number());
       break;
-    }
-    case proto::Request::kCheckWatches: {
-      const proto::CheckWatchesRequest& r = req.check_watches();
-      if (BadPath(r.path(), tree_)) { rc = proto::BADARGUMENTS; break; }
-      rc = watches == nullptr ? proto::NOWATCHER : watches->Check(r.path(), session_id, r.type());
-      resp.mutable_check_watches();
+    case proto::Request::kMulti:
+      if (!req.multi().read_only()) {
+        rc = proto::BADARGUMENTS;
+      } else {
+        ReadMulti(req.multi(), session_id, watches, resp.mutable_multi());
+      }
       break;
-    }
-    case proto::Request::kSync:
-      // The server makes sync linearizable (ReadIndex) before calling Read.
-      if (BadPath(req.sync().path(), tree_)) { rc = proto::BADARGUMENTS; break; }
+    case proto::Request::kAddWatch:
+    case proto::Request::kRemoveWatches:
+    case proto::Request::kCheckWatches:
+      rc = WatchOp(tree_, req, session_id, watches, &resp);
+      break;
+    case proto::Request::kSync:  // the server makes sync linearizable (ReadIndex) first
+      rc = BadPath(req.sync().path(), tree_) ? proto::BADARGUMENTS : proto::OK;
       resp.mutable_sync()->set_path(req.sync().path());
       break;
     case proto::Request::kPing:

@@ -25,6 +25,43 @@ constexpr uint64_t kMaxNodes = 1ull << 32;
 
 Status Corrupt(const std::string& what) { return Status::Corruption("snapshot corrupt: " + what); }
 
+Status ReadAclLists(SnapshotReader* r, std::vector<AclList>* lists) {
+  uint32_t acl_count;
+  ARBOR_RETURN_IF_ERROR(r->U32(&acl_count, "acl list count"));
+  if (acl_count > kMaxAclLists) return Corrupt("acl list count " + std::to_string(acl_count));
+  lists->resize(acl_count);
+  std::string s;
+  for (AclList& list : *lists) {
+    uint32_t n;
+    ARBOR_RETURN_IF_ERROR(r->U32(&n, "acl entry count"));
+    if (n == 0 || n > kMaxAclEntries) return Corrupt("acl entry count " + std::to_string(n));
+    for (uint32_t i = 0; i < n; ++i) {
+      proto::Acl a;
+      int32_t perms;
+      ARBOR_RETURN_IF_ERROR(r->I32(&perms, "acl perms"));
+      a.set_perms(perms);
+      ARBOR_RETURN_IF_ERROR(r->Bytes(&s, kMaxNameBytes, "acl scheme"));
+      a.mutable_id()->set_scheme(s);
+      ARBOR_RETURN_IF_ERROR(r->Bytes(&s, kMaxNameBytes, "acl id"));
+      a.mutable_id()->set_id(s);
+      list.push_back(std::move(a));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadNodeStat(SnapshotReader* r, NodeStat* st) {
+  ARBOR_RETURN_IF_ERROR(r->I64(&st->czxid, "czxid"));
+  ARBOR_RETURN_IF_ERROR(r->I64(&st->mzxid, "mzxid"));
+  ARBOR_RETURN_IF_ERROR(r->I64(&st->pzxid, "pzxid"));
+  ARBOR_RETURN_IF_ERROR(r->I64(&st->ctime, "ctime"));
+  ARBOR_RETURN_IF_ERROR(r->I64(&st->mtime, "mtime"));
+  ARBOR_RETURN_IF_ERROR(r->I64(&st->ephemeral_owner, "ephemeral owner"));
+  ARBOR_RETURN_IF_ERROR(r->I32(&st->version, "version"));
+  ARBOR_RETURN_IF_ERROR(r->I32(&st->cversion, "cversion"));
+  return r->I32(&st->aversion, "aversion");
+}
+
 }  // namespace
 
 void DataTree::Save(SnapshotWriter* w) const {
@@ -73,27 +110,8 @@ void DataTree::Save(SnapshotWriter* w) const {
 
 Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& session_exists) {
   ResetEmpty();
-  uint32_t acl_count;
-  ARBOR_RETURN_IF_ERROR(r->U32(&acl_count, "acl list count"));
-  if (acl_count > kMaxAclLists) return Corrupt("acl list count " + std::to_string(acl_count));
-  std::vector<AclList> lists(acl_count);
-  std::string s;
-  for (AclList& list : lists) {
-    uint32_t n;
-    ARBOR_RETURN_IF_ERROR(r->U32(&n, "acl entry count"));
-    if (n == 0 || n > kMaxAclEntries) return Corrupt("acl entry count " + std::to_string(n));
-    for (uint32_t i = 0; i < n; ++i) {
-      proto::Acl a;
-      int32_t perms;
-      ARBOR_RETURN_IF_ERROR(r->I32(&perms, "acl perms"));
-      a.set_perms(perms);
-      ARBOR_RETURN_IF_ERROR(r->Bytes(&s, kMaxNameBytes, "acl scheme"));
-      a.mutable_id()->set_scheme(s);
-      ARBOR_RETURN_IF_ERROR(r->Bytes(&s, kMaxNameBytes, "acl id"));
-      a.mutable_id()->set_id(s);
-      list.push_back(std::move(a));
-    }
-  }
+  std::vector<AclList> lists;
+  ARBOR_RETURN_IF_ERROR(ReadAclLists(r, &lists));
   uint64_t count;
   ARBOR_RETURN_IF_ERROR(r->U64(&count, "node count"));
   if (count == 0 || count > kMaxNodes) return Corrupt("node count " + std::to_string(count));
@@ -114,15 +132,7 @@ Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& ses
       return Corrupt("duplicate child \"" + name + "\" at node " + std::to_string(i));
     }
     NodeStat st;
-    ARBOR_RETURN_IF_ERROR(r->I64(&st.czxid, "czxid"));
-    ARBOR_RETURN_IF_ERROR(r->I64(&st.mzxid, "mzxid"));
-    ARBOR_RETURN_IF_ERROR(r->I64(&st.pzxid, "pzxid"));
-    ARBOR_RETURN_IF_ERROR(r->I64(&st.ctime, "ctime"));
-    ARBOR_RETURN_IF_ERROR(r->I64(&st.mtime, "mtime"));
-    ARBOR_RETURN_IF_ERROR(r->I64(&st.ephemeral_owner, "ephemeral owner"));
-    ARBOR_RETURN_IF_ERROR(r->I32(&st.version, "version"));
-    ARBOR_RETURN_IF_ERROR(r->I32(&st.cversion, "cversion"));
-    ARBOR_RETURN_IF_ERROR(r->I32(&st.aversion, "aversion"));
+    ARBOR_RETURN_IF_ERROR(ReadNodeStat(r, &st));
     uint32_t acl_index, kids;
     ARBOR_RETURN_IF_ERROR(r->U32(&acl_index, "acl index"));
     if (acl_index >= lists.size()) return Corrupt("acl index out of range at node " + std::to_string(i));
@@ -140,7 +150,6 @@ Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& ses
     ReapIndex(id);
     if (!open.empty()) --open.back().second;
     open.push_back({id, kids});
-    // The parent's reap candidacy depends on its stat, set before its children.
   }
   while (!open.empty() && open.back().second == 0) open.pop_back();
   if (!open.empty()) return Corrupt("node count ends inside a subtree");

@@ -249,6 +249,19 @@ TEST_F(DataTreeTest, AclStoredWithAversionAndValidated) {
   EXPECT_EQ(g.get_acl().acl(0).id().id(), "alice:xyz");
 }
 
+TEST_F(DataTreeTest, AclListsAreInternedAndReleased) {
+  const size_t builtin = h.sm.tree().acl_list_count();  // world:anyone ALL and READ
+  EXPECT_EQ(builtin, 2u);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(h.Create(kS, "/n" + std::to_string(i)).response.error(), proto::OK);
+  EXPECT_EQ(h.sm.tree().acl_list_count(), builtin) << "100 nodes share the one world:anyone list";
+  proto::Request r = Harness::CreateReq("/own");
+  r.mutable_create()->mutable_acl(0)->set_perms(proto::PERM_READ | proto::PERM_DELETE);
+  ASSERT_EQ(h.Write(kS, r).response.error(), proto::OK);
+  EXPECT_EQ(h.sm.tree().acl_list_count(), builtin + 1);
+  ASSERT_EQ(h.Delete(kS, "/own").response.error(), proto::OK);
+  EXPECT_EQ(h.sm.tree().acl_list_count(), builtin) << "the last user released it";
+}
+
 TEST_F(DataTreeTest, ZookeeperSubtreeIsReserved) {
   EXPECT_TRUE(h.Has("/zookeeper"));
   EXPECT_TRUE(h.Has("/zookeeper/quota"));
