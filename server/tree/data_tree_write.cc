@@ -150,9 +150,9 @@ proto::ErrorCode DataTree::Delete(const proto::DeleteRequest& req, const WriteCo
   if (path == "/" || IsReserved(path)) return proto::BADARGUMENTS;
   NodeId parent = Lookup(ParentPath(path));
   if (parent == kNoNode) return proto::NONODE;
+  if (!Allowed(parent, proto::PERM_DELETE, ctx)) return proto::NOAUTH;  // before the node, as ZooKeeper
   NodeId id = store_.Find(parent, BaseName(path));
   if (id == kNoNode) return proto::NONODE;
-  if (!Allowed(parent, proto::PERM_DELETE, ctx)) return proto::NOAUTH;
   if (!VersionMatches(req.version(), store_.at(id).st.version)) return proto::BADVERSION;
   if (store_.at(id).num_children != 0) return proto::NOTEMPTY;
   DeleteLeaf(id, path, ctx.zxid, fx);

@@ -309,6 +309,21 @@ TEST(AclHookTest, DenyingHookYieldsNoAuth) {
   EXPECT_EQ(h.Apply(e).response.error(), proto::OK);
 }
 
+TEST(AclHookTest, ChecksRunInZooKeepersOrder) {
+  TreeOptions options;
+  options.acl_check = [](const AclList&, int32_t perm, const auto&) {
+    return perm != proto::PERM_DELETE && perm != proto::PERM_CREATE;
+  };
+  Harness h(options);
+  ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
+  // delete checks the parent's ACL before looking for the node; create checks
+  // it after finding the parent but before NODEEXISTS.
+  EXPECT_EQ(h.Delete(1, "/missing").response.error(), proto::NOAUTH);
+  EXPECT_EQ(h.Delete(1, "/no/parent").response.error(), proto::NONODE);
+  EXPECT_EQ(h.Create(1, "/zookeeperx").response.error(), proto::NOAUTH);
+  EXPECT_EQ(h.Create(1, "/no/parent").response.error(), proto::NONODE);
+}
+
 TEST(ApplyTest, WriteFromUnknownSessionIsSessionExpired) {
   Harness h;
   EXPECT_EQ(h.Create(99, "/a").response.error(), proto::SESSIONEXPIRED);
