@@ -122,3 +122,32 @@ TEST(SnapshotTest, EmptyStateMachineRoundTrips) {
 
 }  // namespace
 }  // namespace arbor::tree
+
+namespace arbor::tree {
+namespace {
+
+TEST(SnapshotTest, DeepTreeRoundTripsWithoutRecursion) {
+  testing::Harness h;
+  ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
+  std::string path;
+  for (int depth = 0; depth < 5000; ++depth) {
+    path += "/d";
+    ASSERT_EQ(h.Create(1, path).response.error(), proto::OK) << depth;
+  }
+  ASSERT_EQ(h.Create(1, path + "/leaf", "", proto::EPHEMERAL).response.error(), proto::OK);
+  const std::string bytes = h.Snapshot();
+  StringSource source(bytes);
+  Result<std::unique_ptr<StateMachine>> loaded = StateMachine::Load(&source, TreeOptions());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  std::string again;
+  StringSink sink(&again);
+  ASSERT_TRUE((*loaded)->Save(&sink).ok());
+  EXPECT_EQ(again, bytes);
+  proto::Request r;
+  r.mutable_get_ephemerals()->set_prefix_path("/");
+  ASSERT_EQ((*loaded)->Read(r, 1, nullptr).get_ephemerals().paths_size(), 1);
+  EXPECT_EQ((*loaded)->Read(r, 1, nullptr).get_ephemerals().paths(0), path + "/leaf");
+}
+
+}  // namespace
+}  // namespace arbor::tree
