@@ -1,5 +1,7 @@
 // Frame splitting for ZooKeeper's client protocol: every packet, in both
-// directions, is a 4-byte big-endian length followed by that many bytes.
+// directions, is a 4-byte big-endian length followed by that many bytes —
+// the framing of common/frame.h (arbor::PeekFrame, arbor::AppendFrame), which
+// this wraps with a per-connection buffer and ZooKeeper's default limit.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +36,7 @@ class FrameDecoder {
 
   // Appends `bytes`; appends the payload of every frame completed so far to
   // *frames, in order. Frames completed before an error are still returned.
+  // Errors are InvalidArgument naming the length and the limit.
   Status Feed(std::string_view bytes, std::vector<std::string>* frames);
 
   // Bytes held for the frame in progress (for tests and metrics).
@@ -45,8 +48,5 @@ class FrameDecoder {
   std::string pending_;
   Status error_;  // sticky
 };
-
-// Appends `payload` as one frame (length prefix + bytes) to *out.
-void AppendFrame(std::string_view payload, std::string* out);
 
 }  // namespace arbor::zk_wire
