@@ -157,6 +157,9 @@ Status LogStore::VerifyLog(Cache* cache) {
     } else if (bad <= commit) {
       return Status::Corruption(what + "; it is at or below the commit index " + std::to_string(commit) +
                                 ", so it may hold acknowledged data. " + RestoreAdvice());
+    } else if (!options_.drop_corrupt_uncommitted_tail) {
+      return Status::Corruption(what + "; it is above the commit index " + std::to_string(commit) +
+                                " and --storage_drop_corrupt_uncommitted_tail is off. " + RestoreAdvice());
     } else {
       // Above the commit index: not yet known committed anywhere through
       // this copy; drop it and everything after rather than serve it.

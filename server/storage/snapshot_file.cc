@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -187,12 +188,26 @@ Status SnapshotFileReader::VerifyBody() const {
   return Status::Ok();
 }
 
+// Reads through a 1 MiB read-ahead buffer: state machines tend to read
+// many small fields.
 Status SnapshotFileReader::ReadExactly(size_t n, std::string* out) {
   if (body_bytes_ - pos_ < n) {
     return Status::Corruption(path_ + ": truncated stream: wanted " + std::to_string(n) + " bytes at offset " +
                               std::to_string(pos_) + " of a " + std::to_string(body_bytes_) + "-byte body");
   }
-  ARBOR_RETURN_IF_ERROR(PreadExactly(fd_, body_offset_ + pos_, n, out, path_));
+  out->clear();
+  out->reserve(n);
+  while (out->size() < n) {
+    if (buffer_pos_ == buffer_.size()) {
+      const uint64_t file_pos = pos_ + out->size();
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(kBufferBytes, body_bytes_ - file_pos));
+      ARBOR_RETURN_IF_ERROR(PreadExactly(fd_, body_offset_ + file_pos, want, &buffer_, path_));
+      buffer_pos_ = 0;
+    }
+    const size_t take = std::min(n - out->size(), buffer_.size() - buffer_pos_);
+    out->append(buffer_, buffer_pos_, take);
+    buffer_pos_ += take;
+  }
   running_crc_ = Crc32cExtend(running_crc_, out->data(), n);
   pos_ += n;
   if (pos_ == body_bytes_ && running_crc_ != body_crc_) {

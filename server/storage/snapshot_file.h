@@ -86,8 +86,10 @@ class SnapshotFileReader : public ByteSource {
   uint64_t body_offset_ = 0;
   uint64_t body_bytes_ = 0;
   uint32_t body_crc_ = 0;
-  uint64_t pos_ = 0;
-  uint32_t running_crc_ = 0;
+  uint64_t pos_ = 0;          // body bytes handed out by ReadExactly
+  uint32_t running_crc_ = 0;  // CRC of those bytes
+  std::string buffer_;        // read-ahead: body bytes [pos_, pos_ + buffer_.size() - buffer_pos_)
+  size_t buffer_pos_ = 0;
 };
 
 }  // namespace arbor::storage

@@ -12,6 +12,8 @@ DEFINE_uint64(storage_compact_chunk_entries, 1000, "log entries deleted per comp
 DEFINE_uint64(storage_compact_margin_entries, 5000,
               "log entries kept below the newest snapshot for slow followers");
 DEFINE_uint64(storage_snapshots_keep, 3, "number of snapshot files kept (newest first)");
+DEFINE_bool(storage_drop_corrupt_uncommitted_tail, true,
+            "at start, drop a corrupt log tail above the commit index (false: refuse to start)");
 
 namespace arbor::storage {
 
@@ -25,6 +27,7 @@ StorageOptions StorageOptions::FromFlags() {
   o.compact_chunk_entries = FLAGS_storage_compact_chunk_entries > 0 ? FLAGS_storage_compact_chunk_entries : 1;
   o.compact_margin_entries = FLAGS_storage_compact_margin_entries;
   o.snapshots_keep = FLAGS_storage_snapshots_keep > 0 ? FLAGS_storage_snapshots_keep : 1;
+  o.drop_corrupt_uncommitted_tail = FLAGS_storage_drop_corrupt_uncommitted_tail;
   return o;
 }
 

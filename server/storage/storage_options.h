@@ -30,6 +30,10 @@ struct StorageOptions {
   uint64_t compact_margin_entries = 5000;
   // Snapshot files kept on disk (the newest ones; older are fallbacks).
   size_t snapshots_keep = 3;
+  // At open, a corrupt log record above the commit index: true drops it and
+  // everything after it (reported); false refuses to open, like corruption
+  // in the committed part (see docs/STORAGE.md, "Limits").
+  bool drop_corrupt_uncommitted_tail = true;
 
   static StorageOptions FromFlags();
 };

@@ -45,6 +45,20 @@ StorageOptions HelperOptions() {
   return o;
 }
 
+// Starts a background snapshot at the commit index unless one is running.
+void MaybeSnapshot(LogStore* log, SnapshotSaver* saver, uint64_t commit, const std::map<uint64_t, uint64_t>& terms) {
+  if (saver->running() || commit == 0 || commit <= log->Snapshot().index()) return;
+  raft::SnapshotMetadata meta;
+  meta.set_index(commit);
+  meta.set_term(terms.at(commit));
+  std::string body = "snapshot " + std::to_string(meta.index()) + " " + std::to_string(meta.term());
+  Status s = saver->Start(meta, [body](ByteSink* sink) {
+    for (int i = 0; i < 1000; ++i) ARBOR_RETURN_IF_ERROR(sink->Append(body));
+    return Status::Ok();
+  }, nullptr);
+  if (!s.ok()) Say("snapshot-busy");
+}
+
 int Run(const std::string& dir, uint64_t seed, bool ack_early) {
   Result<std::unique_ptr<DataDir>> opened = DataDir::Open(dir, HelperOptions());
   if (!opened.ok()) {
@@ -108,17 +122,7 @@ int Run(const std::string& dir, uint64_t seed, bool ack_early) {
       ++in_flight;
       if (ack_early) Say("ack " + std::to_string(n));
     }
-    if (n % 20 == 0 && !saver.running() && hs.commit() > log->Snapshot().index() && hs.commit() > 0) {
-      raft::SnapshotMetadata meta;
-      meta.set_index(hs.commit());
-      meta.set_term(terms.at(hs.commit()));
-      std::string body = "snapshot " + std::to_string(meta.index()) + " " + std::to_string(meta.term());
-      Status s = saver.Start(meta, [body](ByteSink* sink) {
-        for (int i = 0; i < 1000; ++i) ARBOR_RETURN_IF_ERROR(sink->Append(body));
-        return Status::Ok();
-      }, nullptr);
-      if (!s.ok()) Say("snapshot-busy");
-    }
+    if (n % 20 == 0) MaybeSnapshot(log, &saver, hs.commit(), terms);
   }
 }
 

@@ -264,6 +264,21 @@ TEST_F(StorageLogStoreTest, CorruptUncommittedTailIsDroppedAndReported) {
   EXPECT_EQ(log->Entries(8, 9, UINT64_MAX).status().code(), Status::Code::kOutOfRange);
 }
 
+TEST_F(StorageLogStoreTest, CorruptUncommittedTailRefusesWhenDroppingIsOff) {
+  {
+    auto log = OpenOrDie();
+    raft::HardState hs = MakeHardState(1, 1, 6);
+    ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 10, 1), &hs).ok());
+  }
+  testing::CorruptLogRecord(log_dir(), 8);
+  StorageOptions o = TestOptions();
+  o.drop_corrupt_uncommitted_tail = false;
+  Result<std::unique_ptr<LogStore>> r = LogStore::Open(log_dir(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("log entry 8 is corrupt"));
+  EXPECT_THAT(r.status().message(), HasSubstr("above the commit index 6"));
+}
+
 TEST_F(StorageLogStoreTest, TruncatedDataFileIsDetected) {
   {
     auto log = OpenOrDie();

@@ -81,6 +81,21 @@ TEST_F(StorageSnapshotTest, WriteCommitReadBack) {
   EXPECT_TRUE(SnapshotStore::Verify((*files)[0]).ok());
 }
 
+TEST_F(StorageSnapshotTest, SmallAndLargeReadsAcrossTheReadAhead) {
+  const std::string body = Body((1 << 20) * 2 + 12345);
+  std::string path = WriteSnapshot(store_, Meta(77, 3), body);
+  Result<std::unique_ptr<SnapshotFileReader>> r = SnapshotFileReader::Open(path);
+  ASSERT_TRUE(r.ok());
+  std::string got, chunk;
+  for (size_t n = 1; !(*r)->AtEnd(); n = n * 3 % 1500007 + 1) {
+    n = std::min<size_t>(n, body.size() - got.size());
+    ASSERT_TRUE((*r)->ReadExactly(n, &chunk).ok()) << "at " << got.size();
+    ASSERT_EQ(chunk.size(), n);
+    got += chunk;
+  }
+  EXPECT_TRUE(got == body);
+}
+
 TEST_F(StorageSnapshotTest, EmptyBodyIsValid) {
   std::string path = WriteSnapshot(store_, Meta(1, 1), "");
   Result<std::unique_ptr<SnapshotFileReader>> r = SnapshotFileReader::Open(path);
