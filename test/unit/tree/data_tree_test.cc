@@ -16,13 +16,13 @@ namespace {
 using testing::Harness;
 constexpr int64_t kS = 7;
 
-class DataTreeTest : public ::testing::Test {
+class TreeDataTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(h.OpenSession(kS).response.error(), proto::OK); }
   Harness h;
 };
 
-TEST_F(DataTreeTest, CreateSetsFullStatAndParentChildStat) {
+TEST_F(TreeDataTest, CreateSetsFullStatAndParentChildStat) {
   h.time_ms = 5000;
   ApplyResult r = h.Create(kS, "/a", "hello");
   ASSERT_EQ(r.response.error(), proto::OK);
@@ -51,7 +51,7 @@ TEST_F(DataTreeTest, CreateSetsFullStatAndParentChildStat) {
   EXPECT_EQ(h.StatOf("/").cversion(), root_before.cversion()) << "grandparent untouched";
 }
 
-TEST_F(DataTreeTest, DeleteBumpsParentCversionAndPzxid) {
+TEST_F(TreeDataTest, DeleteBumpsParentCversionAndPzxid) {
   ASSERT_EQ(h.Create(kS, "/p").response.error(), proto::OK);
   ASSERT_EQ(h.Create(kS, "/p/c").response.error(), proto::OK);
   ASSERT_EQ(h.Delete(kS, "/p/c").response.error(), proto::OK);
@@ -62,7 +62,7 @@ TEST_F(DataTreeTest, DeleteBumpsParentCversionAndPzxid) {
   EXPECT_FALSE(h.Has("/p/c"));
 }
 
-TEST_F(DataTreeTest, SequentialNamingContinuesAcrossDeletes) {
+TEST_F(TreeDataTest, SequentialNamingContinuesAcrossDeletes) {
   ASSERT_EQ(h.Create(kS, "/q").response.error(), proto::OK);
   ApplyResult r1 = h.Create(kS, "/q/n-", "", proto::PERSISTENT_SEQUENTIAL);
   EXPECT_EQ(r1.response.create().path(), "/q/n-0000000000");
@@ -76,7 +76,7 @@ TEST_F(DataTreeTest, SequentialNamingContinuesAcrossDeletes) {
   EXPECT_EQ(r4.response.create().path(), "/" + SequenceSuffix(h.StatOf("/").cversion() - 1));
 }
 
-TEST_F(DataTreeTest, SetDataVersionRules) {
+TEST_F(TreeDataTest, SetDataVersionRules) {
   ASSERT_EQ(h.Create(kS, "/v", "0").response.error(), proto::OK);
   const int64_t created = h.zxid;
   EXPECT_EQ(h.SetData(kS, "/v", "x", 5).response.error(), proto::BADVERSION);
@@ -97,7 +97,7 @@ TEST_F(DataTreeTest, SetDataVersionRules) {
   EXPECT_EQ(h.SetData(kS, "/missing", "x").response.error(), proto::NONODE);
 }
 
-TEST_F(DataTreeTest, DeleteAndCheckVersionRules) {
+TEST_F(TreeDataTest, DeleteAndCheckVersionRules) {
   ASSERT_EQ(h.Create(kS, "/d").response.error(), proto::OK);
   ASSERT_EQ(h.SetData(kS, "/d", "x").response.error(), proto::OK);
   EXPECT_EQ(h.Delete(kS, "/d", 0).response.error(), proto::BADVERSION);
@@ -114,7 +114,7 @@ TEST_F(DataTreeTest, DeleteAndCheckVersionRules) {
   EXPECT_EQ(h.Delete(kS, "/d", -1).response.error(), proto::NONODE);
 }
 
-TEST_F(DataTreeTest, CreateErrors) {
+TEST_F(TreeDataTest, CreateErrors) {
   EXPECT_EQ(h.Create(kS, "/x/y").response.error(), proto::NONODE);
   ASSERT_EQ(h.Create(kS, "/x").response.error(), proto::OK);
   EXPECT_EQ(h.Create(kS, "/x").response.error(), proto::NODEEXISTS);
@@ -130,7 +130,7 @@ TEST_F(DataTreeTest, CreateErrors) {
   EXPECT_TRUE(failed.triggers.empty());
 }
 
-TEST_F(DataTreeTest, EphemeralsCannotHaveChildren) {
+TEST_F(TreeDataTest, EphemeralsCannotHaveChildren) {
   ASSERT_EQ(h.Create(kS, "/e", "", proto::EPHEMERAL).response.error(), proto::OK);
   EXPECT_EQ(h.StatOf("/e").ephemeral_owner(), kS);
   EXPECT_EQ(h.Create(kS, "/e/c").response.error(), proto::NOCHILDRENFOREPHEMERALS);
@@ -138,7 +138,7 @@ TEST_F(DataTreeTest, EphemeralsCannotHaveChildren) {
             proto::NOCHILDRENFOREPHEMERALS);
 }
 
-TEST_F(DataTreeTest, ContainerAndTtlUseZooKeeperEphemeralOwnerEncoding) {
+TEST_F(TreeDataTest, ContainerAndTtlUseZooKeeperEphemeralOwnerEncoding) {
   ASSERT_EQ(h.Create(kS, "/c", "", proto::CONTAINER).response.error(), proto::OK);
   EXPECT_EQ(static_cast<uint64_t>(h.StatOf("/c").ephemeral_owner()), 0x8000000000000000ull);
   ASSERT_EQ(h.Create(kS, "/t", "", proto::PERSISTENT_WITH_TTL, 1234).response.error(), proto::OK);
@@ -152,7 +152,7 @@ TEST_F(DataTreeTest, ContainerAndTtlUseZooKeeperEphemeralOwnerEncoding) {
   EXPECT_EQ(h.Create(kS, "/t2", "", proto::PERSISTENT_WITH_TTL, kMaxTtlMs).response.error(), proto::OK);
 }
 
-TEST_F(DataTreeTest, GetChildrenSortedWithAndWithoutStat) {
+TEST_F(TreeDataTest, GetChildrenSortedWithAndWithoutStat) {
   ASSERT_EQ(h.Create(kS, "/g").response.error(), proto::OK);
   for (const char* n : {"b", "a", "c", "aa"}) {
     ASSERT_EQ(h.Create(kS, std::string("/g/") + n).response.error(), proto::OK);
@@ -169,7 +169,7 @@ TEST_F(DataTreeTest, GetChildrenSortedWithAndWithoutStat) {
   EXPECT_EQ(h.sm.Read(r, 0, nullptr).error(), proto::NONODE);
 }
 
-TEST_F(DataTreeTest, GetAllChildrenNumberCountsAllDescendants) {
+TEST_F(TreeDataTest, GetAllChildrenNumberCountsAllDescendants) {
   ASSERT_EQ(h.Create(kS, "/n").response.error(), proto::OK);
   ASSERT_EQ(h.Create(kS, "/n/a").response.error(), proto::OK);
   ASSERT_EQ(h.Create(kS, "/n/a/b").response.error(), proto::OK);
@@ -184,7 +184,7 @@ TEST_F(DataTreeTest, GetAllChildrenNumberCountsAllDescendants) {
   EXPECT_EQ(h.sm.Read(r, 0, nullptr).get_all_children_number().total_number(), 7);
 }
 
-TEST_F(DataTreeTest, GetEphemeralsFiltersBySessionAndPrefix) {
+TEST_F(TreeDataTest, GetEphemeralsFiltersBySessionAndPrefix) {
   ASSERT_EQ(h.OpenSession(8).response.error(), proto::OK);
   ASSERT_EQ(h.Create(kS, "/app").response.error(), proto::OK);
   ASSERT_EQ(h.Create(kS, "/app/lock1", "", proto::EPHEMERAL).response.error(), proto::OK);
@@ -202,7 +202,7 @@ TEST_F(DataTreeTest, GetEphemeralsFiltersBySessionAndPrefix) {
   EXPECT_EQ(some.get_ephemerals().paths(0), "/app/lock1");
 }
 
-TEST_F(DataTreeTest, AclStoredWithAversionAndValidated) {
+TEST_F(TreeDataTest, AclStoredWithAversionAndValidated) {
   ASSERT_EQ(h.Create(kS, "/acl").response.error(), proto::OK);
   proto::Request get;
   get.mutable_get_acl()->set_path("/acl");
@@ -249,7 +249,7 @@ TEST_F(DataTreeTest, AclStoredWithAversionAndValidated) {
   EXPECT_EQ(g.get_acl().acl(0).id().id(), "alice:xyz");
 }
 
-TEST_F(DataTreeTest, AclListsAreInternedAndReleased) {
+TEST_F(TreeDataTest, AclListsAreInternedAndReleased) {
   const size_t builtin = h.sm.tree().acl_list_count();  // world:anyone ALL and READ
   EXPECT_EQ(builtin, 2u);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(h.Create(kS, "/n" + std::to_string(i)).response.error(), proto::OK);
@@ -262,7 +262,7 @@ TEST_F(DataTreeTest, AclListsAreInternedAndReleased) {
   EXPECT_EQ(h.sm.tree().acl_list_count(), builtin) << "the last user released it";
 }
 
-TEST_F(DataTreeTest, ZookeeperSubtreeIsReserved) {
+TEST_F(TreeDataTest, ZookeeperSubtreeIsReserved) {
   EXPECT_TRUE(h.Has("/zookeeper"));
   EXPECT_TRUE(h.Has("/zookeeper/quota"));
   EXPECT_TRUE(h.Has("/zookeeper/config"));
@@ -273,7 +273,7 @@ TEST_F(DataTreeTest, ZookeeperSubtreeIsReserved) {
   EXPECT_EQ(h.Create(kS, "/zookeeperx").response.error(), proto::OK) << "only the subtree is reserved";
 }
 
-TEST_F(DataTreeTest, DataLimitIsOneMebibyteByDefault) {
+TEST_F(TreeDataTest, DataLimitIsOneMebibyteByDefault) {
   const std::string max(1 << 20, 'x');
   EXPECT_EQ(h.Create(kS, "/big", max).response.error(), proto::OK);
   EXPECT_EQ(h.Create(kS, "/big2", max + "x").response.error(), proto::BADARGUMENTS);
@@ -292,7 +292,7 @@ TEST(TreeOptionsTest, MaxDataBytesFlagBuildsOptions) {
   EXPECT_EQ(h.Create(1, "/no", "0123456789a").response.error(), proto::BADARGUMENTS);
 }
 
-TEST(AclHookTest, DenyingHookYieldsNoAuth) {
+TEST(TreeAclHookTest, DenyingHookYieldsNoAuth) {
   TreeOptions options;
   options.acl_check = [](const AclList&, int32_t perm, const auto& auth) {
     return perm != proto::PERM_WRITE || auth.size() > 0;
@@ -309,7 +309,7 @@ TEST(AclHookTest, DenyingHookYieldsNoAuth) {
   EXPECT_EQ(h.Apply(e).response.error(), proto::OK);
 }
 
-TEST(AclHookTest, ChecksRunInZooKeepersOrder) {
+TEST(TreeAclHookTest, ChecksRunInZooKeepersOrder) {
   TreeOptions options;
   options.acl_check = [](const AclList&, int32_t perm, const auto&) {
     return perm != proto::PERM_DELETE && perm != proto::PERM_CREATE;
@@ -324,13 +324,13 @@ TEST(AclHookTest, ChecksRunInZooKeepersOrder) {
   EXPECT_EQ(h.Create(1, "/no/parent").response.error(), proto::NONODE);
 }
 
-TEST(ApplyTest, WriteFromUnknownSessionIsSessionExpired) {
+TEST(TreeApplyTest, WriteFromUnknownSessionIsSessionExpired) {
   Harness h;
   EXPECT_EQ(h.Create(99, "/a").response.error(), proto::SESSIONEXPIRED);
   EXPECT_FALSE(h.Has("/a"));
 }
 
-TEST(ApplyTest, RejectsUnknownFormatVersionAndOldZxid) {
+TEST(TreeApplyTest, RejectsUnknownFormatVersionAndOldZxid) {
   StateMachine sm;
   proto::LogEntry e;
   e.mutable_noop();
@@ -351,7 +351,7 @@ TEST(ApplyTest, RejectsUnknownFormatVersionAndOldZxid) {
   EXPECT_FALSE(sm.Apply(empty, 6).ok());
 }
 
-TEST(ApplyTest, ReadOpsInTheLogAreRefused) {
+TEST(TreeApplyTest, ReadOpsInTheLogAreRefused) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   proto::Request r;

@@ -156,7 +156,7 @@ std::string Save(const StateMachine& sm) {
   return out;
 }
 
-TEST(DeterminismProperty, TwoReplicasEndByteIdenticalAndSnapshotRoundTrips) {
+TEST(TreeDeterminismProperty, TwoReplicasEndByteIdenticalAndSnapshotRoundTrips) {
   const uint64_t seed = SeedFromEnv(20261128);
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with ARBOR_SEED=" + std::to_string(seed) + ")");
   constexpr int kEntries = 100000;
@@ -207,7 +207,7 @@ TEST(DeterminismProperty, TwoReplicasEndByteIdenticalAndSnapshotRoundTrips) {
   ASSERT_TRUE(Save(a) == Save(**c));
 }
 
-TEST(DeterminismProperty, OneDifferentEntryIsDetected) {
+TEST(TreeDeterminismProperty, OneDifferentEntryIsDetected) {
   EntryGenerator gen(7);
   Harness a, b;
   for (int i = 0; i < 2000; ++i) {

@@ -11,7 +11,7 @@
 namespace arbor::tree {
 namespace {
 
-TEST(MemoryFootprint, BytesPerZnodeOverhead) {
+TEST(TreeMemoryFootprint, BytesPerZnodeOverhead) {
   constexpr int kNodes = 200000;
   size_t before = mallinfo2().uordblks;
   auto sm = std::make_unique<StateMachine>();

@@ -40,7 +40,7 @@ proto::Request Multi(std::vector<proto::MultiOp> ops) {
   return r;
 }
 
-class MultiTest : public ::testing::Test {
+class TreeMultiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(h.OpenSession(kS).response.error(), proto::OK);
@@ -55,7 +55,7 @@ class MultiTest : public ::testing::Test {
   Harness twin;  // applies a noop where h applies a failing multi
 };
 
-TEST_F(MultiTest, SuccessAppliesEveryOpWithResults) {
+TEST_F(TreeMultiTest, SuccessAppliesEveryOpWithResults) {
   ApplyResult r = h.Write(kS, Multi({CreateOp("/a"), CreateOp("/a/s-", proto::PERSISTENT_SEQUENTIAL),
                                      CreateOp("/a/s-", proto::PERSISTENT_SEQUENTIAL),
                                      SetDataOp("/a", "x", 0), CheckOp("/a", 1), DeleteOp("/a/s-0000000000")}));
@@ -74,7 +74,7 @@ TEST_F(MultiTest, SuccessAppliesEveryOpWithResults) {
   EXPECT_EQ(r.triggers.size(), 9u);  // 3 creates x2, setData x1, delete x2
 }
 
-TEST_F(MultiTest, FailureRollsBackWithZooKeeperResultCodes) {
+TEST_F(TreeMultiTest, FailureRollsBackWithZooKeeperResultCodes) {
   Both(Harness::CreateReq("/p", "orig"));
   Both(Harness::CreateReq("/p/old", "o"));
   Both(Harness::CreateReq("/c", "", proto::CONTAINER));
@@ -118,7 +118,7 @@ TEST_F(MultiTest, FailureRollsBackWithZooKeeperResultCodes) {
   EXPECT_EQ(h.Snapshot(), twin.Snapshot());
 }
 
-TEST_F(MultiTest, FirstOpFailureMarksTheRestRuntimeInconsistency) {
+TEST_F(TreeMultiTest, FirstOpFailureMarksTheRestRuntimeInconsistency) {
   ApplyResult r = h.Write(kS, Multi({CreateOp("/x/y"), CreateOp("/z")}));
   EXPECT_EQ(r.response.error(), proto::NONODE);
   ASSERT_EQ(r.response.multi().results_size(), 2);
@@ -127,7 +127,7 @@ TEST_F(MultiTest, FirstOpFailureMarksTheRestRuntimeInconsistency) {
   EXPECT_FALSE(h.Has("/z"));
 }
 
-TEST_F(MultiTest, SequentialNumbersRollBack) {
+TEST_F(TreeMultiTest, SequentialNumbersRollBack) {
   Both(Harness::CreateReq("/q"));
   ApplyResult bad = h.Write(kS, Multi({CreateOp("/q/s-", proto::PERSISTENT_SEQUENTIAL), DeleteOp("/none")}));
   ASSERT_EQ(bad.response.error(), proto::NONODE);
@@ -137,7 +137,7 @@ TEST_F(MultiTest, SequentialNumbersRollBack) {
       << "the rolled-back create must not consume a sequence number";
 }
 
-TEST_F(MultiTest, ReadOpsAreRejectedInWriteMulti) {
+TEST_F(TreeMultiTest, ReadOpsAreRejectedInWriteMulti) {
   proto::MultiOp read;
   read.mutable_get_data()->set_path("/");
   ApplyResult r = h.Write(kS, Multi({CreateOp("/ok"), read}));
@@ -145,13 +145,13 @@ TEST_F(MultiTest, ReadOpsAreRejectedInWriteMulti) {
   EXPECT_FALSE(h.Has("/ok"));
 }
 
-TEST_F(MultiTest, EmptyMultiSucceeds) {
+TEST_F(TreeMultiTest, EmptyMultiSucceeds) {
   ApplyResult r = h.Write(kS, Multi({}));
   EXPECT_EQ(r.response.error(), proto::OK);
   EXPECT_EQ(r.response.multi().results_size(), 0);
 }
 
-TEST_F(MultiTest, MultiReadResultsAreIndependent) {
+TEST_F(TreeMultiTest, MultiReadResultsAreIndependent) {
   Both(Harness::CreateReq("/r", "data"));
   proto::Request r;
   r.mutable_multi()->set_read_only(true);

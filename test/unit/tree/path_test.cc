@@ -11,7 +11,7 @@ void ExpectInvalid(std::string_view path, const std::string& fragment) {
   EXPECT_NE(s.message().find(fragment), std::string::npos) << s.message();
 }
 
-TEST(PathValidation, AcceptsAbsolutePaths) {
+TEST(TreePathValidation, AcceptsAbsolutePaths) {
   EXPECT_TRUE(ValidatePath("/").ok());
   EXPECT_TRUE(ValidatePath("/a").ok());
   EXPECT_TRUE(ValidatePath("/a/b-c_d.e/f").ok());
@@ -19,41 +19,41 @@ TEST(PathValidation, AcceptsAbsolutePaths) {
   EXPECT_TRUE(ValidatePath("/caf\xC3\xA9/\xE6\x97\xA5").ok());  // UTF-8 é and 日
 }
 
-TEST(PathValidation, RejectsEmpty) { ExpectInvalid("", "must not be empty"); }
-TEST(PathValidation, RejectsRelative) { ExpectInvalid("a/b", "must start with '/'"); }
-TEST(PathValidation, RejectsTrailingSlash) { ExpectInvalid("/a/", "must not end with '/'"); }
-TEST(PathValidation, RejectsDoubleSlash) { ExpectInvalid("/a//b", "empty node name"); }
-TEST(PathValidation, RejectsDotComponents) {
+TEST(TreePathValidation, RejectsEmpty) { ExpectInvalid("", "must not be empty"); }
+TEST(TreePathValidation, RejectsRelative) { ExpectInvalid("a/b", "must start with '/'"); }
+TEST(TreePathValidation, RejectsTrailingSlash) { ExpectInvalid("/a/", "must not end with '/'"); }
+TEST(TreePathValidation, RejectsDoubleSlash) { ExpectInvalid("/a//b", "empty node name"); }
+TEST(TreePathValidation, RejectsDotComponents) {
   ExpectInvalid("/a/./b", "relative component \".\"");
   ExpectInvalid("/a/..", "relative component \"..\"");
   ExpectInvalid("/.", "relative component");
 }
-TEST(PathValidation, RejectsNul) { ExpectInvalid(std::string_view("/a\0b", 4), "NUL character at offset 2"); }
-TEST(PathValidation, RejectsControlCharacters) {
+TEST(TreePathValidation, RejectsNul) { ExpectInvalid(std::string_view("/a\0b", 4), "NUL character at offset 2"); }
+TEST(TreePathValidation, RejectsControlCharacters) {
   ExpectInvalid("/a\x01", "U+0001");
   ExpectInvalid("/a\x1F", "U+001F");
   ExpectInvalid("/a\x7F", "U+007F");
   ExpectInvalid("/a\xC2\x85", "U+0085");        // C1 control (NEL)
 }
-TEST(PathValidation, RejectsZooKeeperForbiddenRanges) {
+TEST(TreePathValidation, RejectsZooKeeperForbiddenRanges) {
   ExpectInvalid("/a\xEE\x80\x80", "U+E000");    // private use
   ExpectInvalid("/a\xEF\xBF\xB5", "U+FFF5");    // specials
 }
-TEST(PathValidation, RejectsInvalidUtf8) {
+TEST(TreePathValidation, RejectsInvalidUtf8) {
   ExpectInvalid("/a\xFF", "invalid UTF-8");
   ExpectInvalid("/a\xC3", "invalid UTF-8");          // truncated sequence
   ExpectInvalid("/a\xC0\xAF", "invalid UTF-8");      // overlong '/'
   ExpectInvalid("/a\xED\xA0\x80", "invalid UTF-8");  // surrogate
 }
 
-TEST(PathValidation, SequentialCreateMayEndWithSlash) {
+TEST(TreePathValidation, SequentialCreateMayEndWithSlash) {
   EXPECT_TRUE(ValidateCreatePath("/a/", true).ok());
   EXPECT_TRUE(ValidateCreatePath("/", true).ok());
   EXPECT_FALSE(ValidateCreatePath("/a/", false).ok());
   EXPECT_FALSE(ValidateCreatePath("/a//", true).ok());
 }
 
-TEST(PathHelpers, ParentAndBaseName) {
+TEST(TreePathHelpers, ParentAndBaseName) {
   EXPECT_EQ(ParentPath("/a/b"), "/a");
   EXPECT_EQ(ParentPath("/a"), "/");
   EXPECT_EQ(ParentPath("/"), "");

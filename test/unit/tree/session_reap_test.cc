@@ -16,7 +16,7 @@ bool HasTrigger(const ApplyResult& r, const std::string& path, proto::EventType 
   return false;
 }
 
-TEST(SessionTest, CreateSessionValidatesAndRejectsDuplicates) {
+TEST(TreeSessionTest, CreateSessionValidatesAndRejectsDuplicates) {
   Harness h;
   EXPECT_EQ(h.OpenSession(1).response.error(), proto::OK);
   EXPECT_EQ(h.OpenSession(1).response.error(), proto::BADARGUMENTS);
@@ -29,7 +29,7 @@ TEST(SessionTest, CreateSessionValidatesAndRejectsDuplicates) {
   EXPECT_EQ(h.sm.sessions().size(), 1u);
 }
 
-TEST(SessionTest, CloseDeletesEphemeralsInTheSameEntry) {
+TEST(TreeSessionTest, CloseDeletesEphemeralsInTheSameEntry) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   ASSERT_EQ(h.OpenSession(2).response.error(), proto::OK);
@@ -60,7 +60,7 @@ TEST(SessionTest, CloseDeletesEphemeralsInTheSameEntry) {
   EXPECT_EQ(h.Create(1, "/late").response.error(), proto::SESSIONEXPIRED) << "writes after close";
 }
 
-TEST(SessionTest, CloseSessionRequestEndsTheCallersSession) {
+TEST(TreeSessionTest, CloseSessionRequestEndsTheCallersSession) {
   Harness h;
   ASSERT_EQ(h.OpenSession(4).response.error(), proto::OK);
   ASSERT_EQ(h.Create(4, "/e", "", proto::EPHEMERAL).response.error(), proto::OK);
@@ -72,7 +72,7 @@ TEST(SessionTest, CloseSessionRequestEndsTheCallersSession) {
   EXPECT_EQ(r.ended_sessions, std::vector<int64_t>{4});
 }
 
-TEST(SessionTest, ExpiryDeletesEphemeralsOfEachExpiredSession) {
+TEST(TreeSessionTest, ExpiryDeletesEphemeralsOfEachExpiredSession) {
   Harness h;
   for (int64_t s : {1, 2, 3}) {
     ASSERT_EQ(h.OpenSession(s).response.error(), proto::OK);
@@ -88,7 +88,7 @@ TEST(SessionTest, ExpiryDeletesEphemeralsOfEachExpiredSession) {
   EXPECT_EQ(h.sm.tree().ephemeral_session_count(), 1u);
 }
 
-TEST(ReapTest, ContainerGoesOnlyAfterItHadChildren) {
+TEST(TreeReapTest, ContainerGoesOnlyAfterItHadChildren) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   ASSERT_EQ(h.Create(1, "/c", "", proto::CONTAINER).response.error(), proto::OK);
@@ -105,7 +105,7 @@ TEST(ReapTest, ContainerGoesOnlyAfterItHadChildren) {
   EXPECT_EQ(h.sm.tree().reap_candidate_count(), 0u);
 }
 
-TEST(ReapTest, NestedContainersGoOneLevelPerReap) {
+TEST(TreeReapTest, NestedContainersGoOneLevelPerReap) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   ASSERT_EQ(h.Create(1, "/outer", "", proto::CONTAINER).response.error(), proto::OK);
@@ -119,7 +119,7 @@ TEST(ReapTest, NestedContainersGoOneLevelPerReap) {
   EXPECT_FALSE(h.Has("/outer"));
 }
 
-TEST(ReapTest, TtlNodeGoesWhenTtlPassesByReplicatedTime) {
+TEST(TreeReapTest, TtlNodeGoesWhenTtlPassesByReplicatedTime) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   h.time_ms = 10000;
@@ -135,7 +135,7 @@ TEST(ReapTest, TtlNodeGoesWhenTtlPassesByReplicatedTime) {
   EXPECT_TRUE(HasTrigger(r, "/t", proto::NODE_DELETED));
 }
 
-TEST(ReapTest, TtlNodeWithChildrenStays) {
+TEST(TreeReapTest, TtlNodeWithChildrenStays) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   h.time_ms = 100;
@@ -148,7 +148,7 @@ TEST(ReapTest, TtlNodeWithChildrenStays) {
   EXPECT_FALSE(h.Has("/t")) << "childless and mtime (100) + ttl < now";
 }
 
-TEST(ReapTest, ReapUsesTheEntryTimeNotTheLocalClock) {
+TEST(TreeReapTest, ReapUsesTheEntryTimeNotTheLocalClock) {
   Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   h.time_ms = 1;

@@ -31,7 +31,7 @@ void Populate(Harness* h) {
   ASSERT_EQ(h->Write(5, acl).response.error(), proto::OK);
 }
 
-TEST(SnapshotTest, RoundTripReserializesIdenticallyAndKeepsState) {
+TEST(TreeSnapshotTest, RoundTripReserializesIdenticallyAndKeepsState) {
   Harness h;
   Populate(&h);
   std::string bytes = h.Snapshot();
@@ -67,7 +67,7 @@ TEST(SnapshotTest, RoundTripReserializesIdenticallyAndKeepsState) {
   EXPECT_EQ(h.Snapshot(), twin.Snapshot());
 }
 
-TEST(SnapshotTest, EveryFlippedByteIsCorruption) {
+TEST(TreeSnapshotTest, EveryFlippedByteIsCorruption) {
   Harness h;
   Populate(&h);
   const std::string bytes = h.Snapshot();
@@ -92,7 +92,7 @@ TEST(SnapshotTest, EveryFlippedByteIsCorruption) {
   EXPECT_NE(r.status().message().find("checksum mismatch"), std::string::npos) << r.status().ToString();
 }
 
-TEST(SnapshotTest, TruncationAndTrailingBytesAreCorruption) {
+TEST(TreeSnapshotTest, TruncationAndTrailingBytesAreCorruption) {
   Harness h;
   Populate(&h);
   const std::string bytes = h.Snapshot();
@@ -109,7 +109,7 @@ TEST(SnapshotTest, TruncationAndTrailingBytesAreCorruption) {
   EXPECT_NE(r.status().message().find("trailing"), std::string::npos);
 }
 
-TEST(SnapshotTest, EmptyStateMachineRoundTrips) {
+TEST(TreeSnapshotTest, EmptyStateMachineRoundTrips) {
   StateMachine sm;
   std::string bytes;
   StringSink sink(&bytes);
@@ -126,7 +126,7 @@ TEST(SnapshotTest, EmptyStateMachineRoundTrips) {
 namespace arbor::tree {
 namespace {
 
-TEST(SnapshotTest, DeepTreeRoundTripsWithoutRecursion) {
+TEST(TreeSnapshotTest, DeepTreeRoundTripsWithoutRecursion) {
   testing::Harness h;
   ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
   std::string path;

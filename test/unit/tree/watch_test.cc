@@ -12,7 +12,7 @@ constexpr int64_t kWriter = 1;
 constexpr int64_t kA = 10;
 constexpr int64_t kB = 11;
 
-class WatchTest : public ::testing::Test {
+class TreeWatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int64_t s : {kWriter, kA, kB}) ASSERT_EQ(h.OpenSession(s).response.error(), proto::OK);
@@ -54,32 +54,32 @@ class WatchTest : public ::testing::Test {
   WatchManager w;
 };
 
-TEST_F(WatchTest, DataWatchFiresOnceOnSetData) {
+TEST_F(TreeWatchTest, DataWatchFiresOnceOnSetData) {
   ASSERT_EQ(h.Create(kWriter, "/a").response.error(), proto::OK);
   ASSERT_EQ(GetData("/a", kA).error(), proto::OK);
   EXPECT_EQ(Fire(h.SetData(kWriter, "/a", "1")), V{"10 NODE_DATA_CHANGED /a"});
   EXPECT_EQ(Fire(h.SetData(kWriter, "/a", "2")), V{}) << "one-shot";
 }
 
-TEST_F(WatchTest, ExistWatchOnMissingNodeFiresNodeCreated) {
+TEST_F(TreeWatchTest, ExistWatchOnMissingNodeFiresNodeCreated) {
   EXPECT_EQ(h.Exists("/new", &w, kA).error(), proto::NONODE);
   EXPECT_EQ(Fire(h.Create(kWriter, "/new")), V{"10 NODE_CREATED /new"});
   EXPECT_EQ(Fire(h.Delete(kWriter, "/new")), V{});
 }
 
-TEST_F(WatchTest, ExistsOnExistingNodeIsADataWatch) {
+TEST_F(TreeWatchTest, ExistsOnExistingNodeIsADataWatch) {
   ASSERT_EQ(h.Create(kWriter, "/a").response.error(), proto::OK);
   EXPECT_EQ(h.Exists("/a", &w, kA).error(), proto::OK);
   EXPECT_EQ(Fire(h.Delete(kWriter, "/a")), V{"10 NODE_DELETED /a"});
 }
 
-TEST_F(WatchTest, GetDataOnMissingNodeSetsNoWatch) {
+TEST_F(TreeWatchTest, GetDataOnMissingNodeSetsNoWatch) {
   EXPECT_EQ(GetData("/nope", kA).error(), proto::NONODE);
   EXPECT_EQ(GetChildren("/nope", kA).error(), proto::NONODE);
   EXPECT_EQ(Fire(h.Create(kWriter, "/nope")), V{});
 }
 
-TEST_F(WatchTest, ChildWatchFiresOnceOnChildCreateOrDelete) {
+TEST_F(TreeWatchTest, ChildWatchFiresOnceOnChildCreateOrDelete) {
   ASSERT_EQ(h.Create(kWriter, "/p").response.error(), proto::OK);
   ASSERT_EQ(GetChildren("/p", kA).error(), proto::OK);
   EXPECT_EQ(Fire(h.SetData(kWriter, "/p", "x")), V{}) << "data changes do not fire child watches";
@@ -89,7 +89,7 @@ TEST_F(WatchTest, ChildWatchFiresOnceOnChildCreateOrDelete) {
   EXPECT_EQ(Fire(h.Delete(kWriter, "/p/c")), V{"10 NODE_CHILDREN_CHANGED /p"});
 }
 
-TEST_F(WatchTest, DeleteFiresNodeDeletedOncePerSessionForDataAndChildWatches) {
+TEST_F(TreeWatchTest, DeleteFiresNodeDeletedOncePerSessionForDataAndChildWatches) {
   ASSERT_EQ(h.Create(kWriter, "/a").response.error(), proto::OK);
   ASSERT_EQ(GetData("/a", kA).error(), proto::OK);
   ASSERT_EQ(GetChildren("/a", kA).error(), proto::OK);
@@ -101,7 +101,7 @@ TEST_F(WatchTest, DeleteFiresNodeDeletedOncePerSessionForDataAndChildWatches) {
   EXPECT_EQ(w.path_count(), 0u) << "fired one-shot watches are gone";
 }
 
-TEST_F(WatchTest, PersistentWatchFiresRepeatedlyIncludingChildEvents) {
+TEST_F(TreeWatchTest, PersistentWatchFiresRepeatedlyIncludingChildEvents) {
   EXPECT_EQ(AddWatch("/p", kA, false).error(), proto::OK);
   EXPECT_EQ(Fire(h.Create(kWriter, "/p")), V{"10 NODE_CREATED /p"});
   EXPECT_EQ(Fire(h.SetData(kWriter, "/p", "1")), V{"10 NODE_DATA_CHANGED /p"});
@@ -114,7 +114,7 @@ TEST_F(WatchTest, PersistentWatchFiresRepeatedlyIncludingChildEvents) {
   EXPECT_EQ(Fire(h.Create(kWriter, "/p")), V{"10 NODE_CREATED /p"}) << "survives deletion";
 }
 
-TEST_F(WatchTest, RecursiveWatchCoversDeepPathsWithoutChildEvents) {
+TEST_F(TreeWatchTest, RecursiveWatchCoversDeepPathsWithoutChildEvents) {
   EXPECT_EQ(AddWatch("/r", kA, true).error(), proto::OK);
   EXPECT_EQ(Fire(h.Create(kWriter, "/r")), V{"10 NODE_CREATED /r"});
   std::string path = "/r";
@@ -129,7 +129,7 @@ TEST_F(WatchTest, RecursiveWatchCoversDeepPathsWithoutChildEvents) {
   ASSERT_EQ(h.Create(kWriter, "/other").response.error(), proto::OK);
 }
 
-TEST_F(WatchTest, SessionGetsOneEventPerTriggerWhateverItHolds) {
+TEST_F(TreeWatchTest, SessionGetsOneEventPerTriggerWhateverItHolds) {
   ASSERT_EQ(h.Create(kWriter, "/x").response.error(), proto::OK);
   ASSERT_EQ(GetData("/x", kA).error(), proto::OK);
   ASSERT_EQ(AddWatch("/x", kA, false).error(), proto::OK);
@@ -140,7 +140,7 @@ TEST_F(WatchTest, SessionGetsOneEventPerTriggerWhateverItHolds) {
       << "the one-shot part was consumed, the persistent ones stay";
 }
 
-TEST_F(WatchTest, RemoveAndCheckWatchesByType) {
+TEST_F(TreeWatchTest, RemoveAndCheckWatchesByType) {
   ASSERT_EQ(h.Create(kWriter, "/a").response.error(), proto::OK);
   ASSERT_EQ(GetData("/a", kA).error(), proto::OK);
   ASSERT_EQ(GetChildren("/a", kA).error(), proto::OK);
@@ -167,7 +167,7 @@ TEST_F(WatchTest, RemoveAndCheckWatchesByType) {
   EXPECT_EQ(call(true, proto::WATCHER_TYPE_UNSPECIFIED), proto::BADARGUMENTS);
 }
 
-TEST_F(WatchTest, SessionWatchesVanishWhenTheSessionEnds) {
+TEST_F(TreeWatchTest, SessionWatchesVanishWhenTheSessionEnds) {
   ASSERT_EQ(h.Create(kWriter, "/a").response.error(), proto::OK);
   ASSERT_EQ(GetData("/a", kA).error(), proto::OK);
   ASSERT_EQ(AddWatch("/", kA, true).error(), proto::OK);
@@ -179,7 +179,7 @@ TEST_F(WatchTest, SessionWatchesVanishWhenTheSessionEnds) {
   EXPECT_EQ(w.path_count(), 0u);
 }
 
-TEST_F(WatchTest, SetWatchesFiresWhatChangedSinceRelativeZxid) {
+TEST_F(TreeWatchTest, SetWatchesFiresWhatChangedSinceRelativeZxid) {
   ASSERT_EQ(h.Create(kWriter, "/same").response.error(), proto::OK);
   ASSERT_EQ(h.Create(kWriter, "/changed").response.error(), proto::OK);
   ASSERT_EQ(h.Create(kWriter, "/gone").response.error(), proto::OK);
