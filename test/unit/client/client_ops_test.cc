@@ -110,6 +110,7 @@ TEST_F(ClientOpsTest, PipelinedRequestsAnswerInOrderEvenWhenTheFirstIsSlow) {
   std::mutex mu;
   std::vector<int> order;
   std::promise<void> done;
+  CloseOnExit close_first(&client_);
   for (int i = 0; i < kN; ++i) {
     auto record = [&, i](auto r) {
       EXPECT_TRUE(r.ok()) << i << ": " << r.message();
@@ -158,6 +159,7 @@ TEST_F(ClientOpsTest, ChrootPrefixesRequestsAndStripsAnswersAndEvents) {
   EXPECT_EQ(server_->requests().back().multi().ops(0).create().path(), "/app/m-");
 
   EventLog events;
+  CloseOnExit close_first(&client_);
   ASSERT_TRUE(c->GetData("/x", events.Watch()).ok());
   EXPECT_EQ(server_->requests().back().get_data().path(), "/app/x");
   server_->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/app/x"));
@@ -188,6 +190,7 @@ TEST_F(ClientOpsTest, RequestsPastTheInFlightBoundAreThrottled) {
   Client* c = Connect(o);
   server_->SetHook([](const proto::Request&) { return FakeServer::Action{FakeServer::Reply::kDelay, 200}; });
   std::promise<proto::ErrorCode> a, b, third;
+  CloseOnExit close_first(&client_);
   c->ExistsAsync("/", nullptr, [&](OpResult<proto::Stat> r) { a.set_value(r.code()); });
   c->ExistsAsync("/", nullptr, [&](OpResult<proto::Stat> r) { b.set_value(r.code()); });
   c->ExistsAsync("/", nullptr, [&](OpResult<proto::Stat> r) { third.set_value(r.code()); });
@@ -205,6 +208,7 @@ TEST_F(ClientOpsTest, SubmitterWaitsForASlotWhenAllowedTo) {
   Client* c = Connect(o);
   server_->SetHook([](const proto::Request&) { return FakeServer::Action{FakeServer::Reply::kDelay, 100}; });
   std::promise<proto::ErrorCode> first;
+  CloseOnExit close_first(&client_);
   c->ExistsAsync("/", nullptr, [&](OpResult<proto::Stat> r) { first.set_value(r.code()); });
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(c->Exists("/").ok());  // blocks in Submit until the first is answered
@@ -236,6 +240,7 @@ TEST_F(ClientOpsTest, CloseEndsTheSessionAndLaterCallsFail) {
   }
   EXPECT_EQ(c->Exists("/").code(), proto::SESSIONEXPIRED);
   std::promise<proto::ErrorCode> p;
+  CloseOnExit close_first(&client_);
   c->GetDataAsync("/", nullptr, [&](OpResult<proto::GetDataResponse> r) { p.set_value(r.code()); });
   EXPECT_EQ(p.get_future().get(), proto::SESSIONEXPIRED);
   EXPECT_EQ(c->Close(), proto::OK);  // idempotent

@@ -94,6 +94,7 @@ TEST_F(ClientSessionTest, ConnectionLossFailsSentWritesAndRetriesSentReads) {
   });
   std::promise<proto::ErrorCode> write;
   std::promise<OpResult<proto::GetDataResponse>> read;
+  CloseOnExit close_first(&client_);
   c->SetDataAsync("/k", "v2", -1, [&](OpResult<proto::Stat> r) { write.set_value(r.code()); });
   c->GetDataAsync("/k", nullptr, [&](OpResult<proto::GetDataResponse> r) { read.set_value(std::move(r)); });
   ASSERT_TRUE(a_->WaitUntil([&] { return Count(a_->requests(), proto::Request::kGetData) == 1; }, 2000));
@@ -127,6 +128,7 @@ TEST_F(ClientSessionTest, ReconnectCarriesSessionZxidAndReRegistersWatches) {
   ASSERT_TRUE(c->Create("/w", "").ok());
   ASSERT_TRUE(c->Create("/c", "").ok());
   EventLog data_events, persistent_events;
+  CloseOnExit close_first(&client_);
   ASSERT_TRUE(c->GetData("/w", data_events.Watch()).ok());
   ASSERT_TRUE(c->GetChildren("/c", [](const proto::WatchEvent&) {}).ok());
   ASSERT_EQ(c->Exists("/nx", [](const proto::WatchEvent&) {}).code(), proto::NONODE);
@@ -188,6 +190,7 @@ TEST_F(ClientSessionTest, ExpiredSessionIsReportedAndNeverReplaced) {
   Client* c = Connect(FastOptions(a_->address()));
   int64_t id = c->session_id();
   EventLog events;
+  CloseOnExit close_first(&client_);
   ASSERT_TRUE(c->GetData("/", events.Watch()).ok());
   ens_->Expire(id);
   a_->DropConnections();
@@ -214,6 +217,7 @@ TEST_F(ClientSessionTest, SuspendedSessionExpiresAfterTheTimeoutWithoutServers) 
   a_->DropConnections();
   ASSERT_TRUE(Eventually([&] { return log_.Saw(S::kSuspended); }));
   std::promise<proto::ErrorCode> queued;
+  CloseOnExit close_first(&client_);
   c->SetDataAsync("/", "x", -1, [&](OpResult<proto::Stat> r) { queued.set_value(r.code()); });
   ASSERT_TRUE(Eventually([&] { return c->state() == S::kExpired; }, 3000));
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(550));
@@ -248,6 +252,7 @@ TEST_F(ClientSessionTest, OneShotWatchFiresOnceAndBeforeLaterAnswers) {
   a_->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/n"));
   a_->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/n"));  // no watch left for this one
   std::promise<void> done;
+  CloseOnExit close_first(&client_);
   c->ExistsAsync("/n", nullptr, [&](OpResult<proto::Stat>) {
     std::lock_guard<std::mutex> lock(mu);
     order.push_back("answer");
@@ -271,6 +276,7 @@ TEST_F(ClientSessionTest, ExpectFiredOnceCatchesADoubleFire) {
 TEST_F(ClientSessionTest, ExistWatchOnAMissingNodeFiresOnCreation) {
   Client* c = Connect(FastOptions(a_->address()));
   EventLog events;
+  CloseOnExit close_first(&client_);
   ASSERT_EQ(c->Exists("/later", events.Watch()).code(), proto::NONODE);
   a_->SendEvent(MakeEvent(proto::NODE_CREATED, "/later"));
   a_->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/later"));
@@ -284,6 +290,7 @@ TEST_F(ClientSessionTest, ExistWatchOnAMissingNodeFiresOnCreation) {
 TEST_F(ClientSessionTest, PersistentWatchesFireRepeatedlyUntilRemoved) {
   Client* c = Connect(FastOptions(a_->address()));
   EventLog p, r;
+  CloseOnExit close_first(&client_);
   ASSERT_TRUE(c->AddWatch("/p", proto::ADD_WATCH_PERSISTENT, p.Watch()).ok());
   ASSERT_TRUE(c->AddWatch("/r", proto::ADD_WATCH_PERSISTENT_RECURSIVE, r.Watch()).ok());
   for (int i = 0; i < 3; ++i) a_->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/p"));
@@ -305,6 +312,7 @@ TEST_F(ClientSessionTest, BlockingCallsWorkFromInsideAWatcher) {
   Client* c = Connect(FastOptions(a_->address()));
   ASSERT_TRUE(c->Create("/n", "inside").ok());
   std::promise<std::string> seen;
+  CloseOnExit close_first(&client_);
   ASSERT_TRUE(c->GetData("/n", [&](const proto::WatchEvent&) {
                  OpResult<proto::GetDataResponse> r = c->GetData("/n");  // on the event thread
                  seen.set_value(r.ok() ? r->data() : r.message());

@@ -98,6 +98,18 @@ inline ClientOptions FastOptions(const std::string& connect_string, int32_t sess
   return o;
 }
 
+// Closes the client when it goes out of scope. Declared after the locals a
+// test's callbacks capture, it ends the client (and its event thread) before
+// those locals die, even when an ASSERT returns early.
+class CloseOnExit {
+ public:
+  explicit CloseOnExit(std::unique_ptr<Client>* client) : client_(client) {}
+  ~CloseOnExit() { client_->reset(); }
+
+ private:
+  std::unique_ptr<Client>* client_;
+};
+
 inline std::unique_ptr<Client> StartClient(ClientOptions o) {
   Result<std::unique_ptr<Client>> c = Client::Start(std::move(o));
   EXPECT_TRUE(c.ok()) << c.status().ToString();

@@ -88,11 +88,15 @@ void FakeServer::SetHook(Hook hook) {
 }
 
 void FakeServer::SendEvent(const proto::WatchEvent& event) {
+  uint64_t ticket;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pending_events_.push_back(event);
+    ticket = ++events_requested_;
   }
   Wake();
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::seconds(5), [&] { return events_queued_ >= ticket || stop_.load(); });
 }
 
 void FakeServer::DropConnections() {
@@ -142,6 +146,11 @@ void FakeServer::Run() {
       for (auto& c : conns_) {
         if (c->attached && c->fd >= 0) Queue(c.get(), f.SerializeAsString(), 0);
       }
+    }
+    if (!events.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events_queued_ += events.size();
+      cv_.notify_all();
     }
     int64_t now = NowMs();
     for (auto& c : conns_) {

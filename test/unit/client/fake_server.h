@@ -63,7 +63,9 @@ class FakeServer {
 
   // ---- Scripting (any thread) ----
   void SetHook(Hook hook);
-  void SendEvent(const proto::WatchEvent& event);  // to every attached connection
+  // Queues `event` to every attached connection and returns once the server
+  // thread has queued it (so a request sent afterwards is answered after it).
+  void SendEvent(const proto::WatchEvent& event);
   void DropConnections();
   void set_negotiated_timeout_ms(int32_t ms) { negotiated_timeout_ms_ = ms; }
   // Refuse every handshake with CONNECTIONLOSS and close (a stale server).
@@ -111,6 +113,8 @@ class FakeServer {
   std::vector<proto::Request> requests_;
   std::vector<proto::ConnectRequest> handshakes_;
   std::vector<proto::WatchEvent> pending_events_;
+  uint64_t events_requested_ = 0;
+  uint64_t events_queued_ = 0;
   bool drop_requested_ = false;
 
   std::vector<std::unique_ptr<Conn>> conns_;  // server thread only
