@@ -42,7 +42,9 @@ class LmdbTxn {
   MDB_txn* txn_ = nullptr;
 };
 
-// A cursor closed with its scope (it must not outlive its transaction).
+// A cursor closed with its scope. It must not outlive its transaction, and
+// a write transaction's cursor must be destroyed BEFORE the commit or abort
+// (LMDB frees write cursors itself when the transaction ends).
 class LmdbCursor {
  public:
   LmdbCursor() = default;

@@ -122,18 +122,22 @@ Status LogStore::CompactChunk(uint64_t upto, uint64_t max_entries, bool* more) {
   ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, dir_));
   raft::Entry last;
   ARBOR_RETURN_IF_ERROR(ReadEntry(txn.get(), end, &last));
-  LmdbCursor cursor;
-  ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, dir_));
-  MDB_val key, val;
-  Status s = cursor.Get(&key, &val, MDB_FIRST, dir_);
-  while (s.ok()) {
-    Result<uint64_t> index = DecodeIndexKey(FromVal(key));
-    if (!index.ok()) return index.status();
-    if (*index > end) break;
-    ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_cursor_del(cursor.get(), 0), "compact entry", dir_));
-    s = cursor.Get(&key, &val, MDB_NEXT, dir_);
+  {
+    // Scoped: a write transaction's cursor must be closed before the commit
+    // (LMDB frees it at commit; closing it afterwards is a double free).
+    LmdbCursor cursor;
+    ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, dir_));
+    MDB_val key, val;
+    Status s = cursor.Get(&key, &val, MDB_FIRST, dir_);
+    while (s.ok()) {
+      Result<uint64_t> index = DecodeIndexKey(FromVal(key));
+      if (!index.ok()) return index.status();
+      if (*index > end) break;
+      ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_cursor_del(cursor.get(), 0), "compact entry", dir_));
+      s = cursor.Get(&key, &val, MDB_NEXT, dir_);
+    }
+    if (!s.ok() && !s.IsNotFound()) return s;
   }
-  if (!s.ok() && !s.IsNotFound()) return s;
   raft::Entry base;
   base.set_index(end);
   base.set_term(last.term());

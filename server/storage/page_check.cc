@@ -32,22 +32,38 @@ uint8_t Touch(const MDB_val& v, size_t page) {
   return x;
 }
 
-Status Walk(MDB_txn* txn, MDB_dbi dbi, size_t page, const std::string& path, volatile uint8_t* sink) {
-  LmdbCursor cursor;
-  ARBOR_RETURN_IF_ERROR(cursor.Open(txn, dbi, path));
-  MDB_val key, val;
-  Status s = cursor.Get(&key, &val, MDB_FIRST, path);
-  for (; s.ok(); s = cursor.Get(&key, &val, MDB_NEXT, path)) *sink ^= Touch(key, page) ^ Touch(val, page);
-  return s.IsNotFound() ? Status::Ok() : s;
-}
+// The walk's LMDB handles live on the heap: a SIGBUS jump skips every
+// destructor between the fault and sigsetjmp, so nothing with a destructor
+// may live on the stack in that range. After a fault the walk is parked in
+// `abandoned` (reachable, so leak checkers stay quiet) and never touched:
+// LMDB's state inside it is unknown.
+struct PageWalk {
+  MDB_txn* txn = nullptr;
+  MDB_cursor* cursor = nullptr;  // read-only cursors are ours to close
+  ~PageWalk() {
+    if (cursor != nullptr) mdb_cursor_close(cursor);
+    if (txn != nullptr) mdb_txn_abort(txn);
+  }
+};
+std::vector<PageWalk*>* const abandoned = new std::vector<PageWalk*>;
 
-Status WalkAll(MDB_env* env, LmdbTxn* txn, const std::vector<MDB_dbi>& dbis, size_t page,
-               const std::string& path, volatile uint8_t* sink) {
-  ARBOR_RETURN_IF_ERROR(txn->Begin(env, true, path));
-  std::vector<MDB_dbi> all = {kFreeDbi, kMainDbi};
-  all.insert(all.end(), dbis.begin(), dbis.end());
-  for (MDB_dbi dbi : all) ARBOR_RETURN_IF_ERROR(Walk(txn->get(), dbi, page, path, sink));
-  return Status::Ok();
+// Runs between sigsetjmp and a possible jump: raw LMDB calls only, no
+// object with a destructor, no allocation of ours.
+int WalkAll(MDB_env* env, PageWalk* walk, const MDB_dbi* dbis, size_t n, size_t page, volatile uint8_t* sink) {
+  int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &walk->txn);
+  for (size_t i = 0; rc == 0 && i < n; ++i) {
+    rc = mdb_cursor_open(walk->txn, dbis[i], &walk->cursor);
+    if (rc != 0) break;
+    MDB_val key, val;
+    for (rc = mdb_cursor_get(walk->cursor, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(walk->cursor, &key, &val, MDB_NEXT)) {
+      *sink ^= Touch(key, page) ^ Touch(val, page);
+    }
+    mdb_cursor_close(walk->cursor);
+    walk->cursor = nullptr;
+    if (rc == MDB_NOTFOUND) rc = 0;
+  }
+  return rc;
 }
 
 }  // namespace
@@ -55,6 +71,12 @@ Status WalkAll(MDB_env* env, LmdbTxn* txn, const std::vector<MDB_dbi>& dbis, siz
 Status TouchAllPages(MDB_env* env, const std::vector<MDB_dbi>& dbis, const std::string& data_file) {
   MDB_stat st;
   ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_env_stat(env, &st), "stat", data_file));
+  MDB_dbi all[8] = {kFreeDbi, kMainDbi};
+  size_t n = 2;
+  for (MDB_dbi d : dbis) {
+    if (n == 8) return Status::Internal("TouchAllPages: too many sub-databases");
+    all[n++] = d;
+  }
   std::lock_guard<std::mutex> l(handler_mu);
   struct sigaction sa = {}, old = {};
   sa.sa_sigaction = OnSigbus;
@@ -62,20 +84,18 @@ Status TouchAllPages(MDB_env* env, const std::vector<MDB_dbi>& dbis, const std::
   sigemptyset(&sa.sa_mask);
   sigaction(SIGBUS, &sa, &old);
   sigjmp_buf jump;
-  // Everything below that the jump could skip is plain data or leaked on
-  // purpose (see the header); `txn` is heap-held so no destructor is skipped.
-  LmdbTxn* txn = new LmdbTxn;
+  PageWalk* walk = new PageWalk;  // not modified after sigsetjmp
   volatile uint8_t sink = 0;
-  Status result;
+  Status result;  // assigned only after the guarded call returned or jumped
   if (sigsetjmp(jump, 1) == 0) {
     tls_jump = &jump;
-    // `result` is assigned only when WalkAll returns, so a jump out of it
-    // leaves `result` untouched since sigsetjmp (no indeterminate value).
-    result = WalkAll(env, txn, dbis, st.ms_psize, data_file, &sink);
+    int rc = WalkAll(env, walk, all, n, st.ms_psize, &sink);
     tls_jump = nullptr;
-    delete txn;
+    delete walk;
+    result = LmdbStatus(rc, "reading every page", data_file);
   } else {
-    tls_jump = nullptr;  // txn leaked: LMDB's state inside it is unknown
+    tls_jump = nullptr;
+    abandoned->push_back(walk);
     result = Status::Corruption(data_file + ": truncated or torn: a page of the current database lies past the "
                                 "end of the file");
   }
