@@ -225,6 +225,21 @@ TEST_F(ClientOpsTest, OversizedRequestIsRefused) {
   EXPECT_EQ(c->state(), SessionState::kConnected);
 }
 
+TEST_F(ClientOpsTest, OversizedAnswerDropsTheConnectionAndTheReadFailsAfterItsRetries) {
+  ClientOptions o = FastOptions(server_->address(), 2000);
+  o.max_frame_bytes = 4096;
+  o.max_read_retries = 1;
+  Client* c = Connect(o);
+  ASSERT_TRUE(c->Create("/big", "").ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(c->Create("/big/" + std::string(60, 'a' + i % 26) + std::to_string(i), "").ok());
+  // Each request is small; the answer (~6 KB of names) exceeds the bound.
+  EXPECT_EQ(c->GetChildren("/big").code(), proto::CONNECTIONLOSS);
+  int sent = 0;
+  for (const proto::Request& r : server_->requests()) sent += r.has_get_children();
+  EXPECT_EQ(sent, 2);  // first try + 1 retry, each cut off by the frame bound
+  EXPECT_TRUE(c->Exists("/big").ok());  // the session itself is fine
+}
+
 TEST_F(ClientOpsTest, CloseEndsTheSessionAndLaterCallsFail) {
   TransitionLog log;
   ClientOptions o = FastOptions(server_->address());
