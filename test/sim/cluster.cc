@@ -120,6 +120,7 @@ void Cluster::StartNode(Node& n) {
   c.seed = rng_.Next();
   c.max_msg_bytes = 64 + rng_.Uniform(256);
   c.max_entries_per_msg = 1 + rng_.Uniform(16);
+  if (opts_.max_entries_per_msg != 0) c.max_entries_per_msg = opts_.max_entries_per_msg;
   c.max_inflight_msgs = 1 + rng_.Uniform(8);
   c.max_uncommitted_bytes = 512 + rng_.Uniform(4096);
   c.max_committed_bytes_per_ready = 64 + rng_.Uniform(512);
@@ -559,7 +560,9 @@ void Cluster::Dispatch(const Event& ev, bool faults) {
       break;
     case kFault:
       if (faults) InjectFault();
-      Schedule(now_ + 30 + rng_.Uniform(150), kFault, 0);
+      Schedule(now_ + (opts_.fault_interval_ms != 0 ? rng_.Uniform(2 * opts_.fault_interval_ms) + 1
+                                                    : 30 + rng_.Uniform(150)),
+               kFault, 0);
       break;
     case kConf:
       if (faults && opts_.membership) ChangeMembership();

@@ -34,6 +34,9 @@ struct Options {
   bool reads = true;
   // TEST ONLY: breaks the 5.4.2 commit rule in every node.
   bool unsafe_commit_by_counting = false;
+  // Overrides (0: random per node) for targeted scenarios.
+  uint64_t max_entries_per_msg = 0;
+  int fault_interval_ms = 0;  // mean time between faults; 0: default
 };
 
 struct Stats {
