@@ -28,7 +28,7 @@ struct Options {
   uint64_t seed = 1;
   int num_nodes = 3;       // initial voters (ids 1..n); two spares join via conf changes
   int fault_ms = 3000;     // simulated time with faults; then faults stop
-  int liveness_ms = 4000;  // after faults stop: a leader and fresh commits within this
+  int liveness_ms = 10000;  // after faults stop: a leader and fresh commits within this
   bool membership = true;
   bool snapshots = true;
   bool reads = true;
@@ -60,6 +60,8 @@ class Cluster {
   const Stats& stats() const { return stats_; }
 
  private:
+  enum Kind { kTick, kDeliver, kDisk, kClient, kFault, kRead, kConf, kSnap, kRestart, kSnapFail };
+
   // A Ready's write, queued on the node's disk (FIFO, completes later).
   struct Write {
     uint64_t persist_id = 0;
