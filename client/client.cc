@@ -323,7 +323,14 @@ Client::Op<Done> Client::AddAuthOp(const std::string& scheme, const std::string&
   if (scheme.empty()) op.refuse = proto::BADARGUMENTS;
   op.request.mutable_auth()->set_scheme(scheme);
   op.request.mutable_auth()->set_auth(auth);
-  op.finish = FinishDone<Done>();
+  ClientCore* core = core_.get();
+  proto::AuthRequest remembered = op.request.auth();
+  op.finish = [core, remembered](proto::Response& r) -> OpResult<Done> {
+    if (r.error() != proto::OK) return OpResult<Done>(r.error());
+    // Answered OK on the loop thread: re-sent after every reconnect.
+    if (!core->RememberAuth(remembered)) return OpResult<Done>(proto::QUOTAEXCEEDED);
+    return OpResult<Done>(Done{});
+  };
   return op;
 }
 

@@ -329,6 +329,11 @@ void ClientCore::HandleHandshake(const proto::ConnectResponse& r) {
         *req.mutable_set_watches() = std::move(sw);
         SendInternal(std::move(req));
       }
+      for (const proto::AuthRequest& auth : auths_) {
+        proto::Request req;
+        *req.mutable_auth() = auth;
+        SendInternal(std::move(req));
+      }
       FlushOutbox();
       break;
     }
@@ -355,8 +360,9 @@ void ClientCore::HandleResponse(proto::Response r) {
     FinishClose(r.error());
     return;
   }
-  if (p.request.has_set_watches() && r.error() != proto::OK) {
-    LOG(WARNING) << "set_watches after reconnect failed: " << ErrorCodeName(r.error());
+  if (!p.done && r.error() != proto::OK) {
+    LOG(WARNING) << "re-registration after reconnect (" << p.request.op_case()
+                 << ") failed: " << ErrorCodeName(r.error());
   }
   Complete(p, std::move(r));
 }
@@ -368,6 +374,15 @@ void ClientCore::HandleEvent(proto::WatchEvent e) {
   for (Watcher& w : watches_.Trigger(e)) {
     if (w) events_.Post([w = std::move(w), e] { w(e); });
   }
+}
+
+bool ClientCore::RememberAuth(const proto::AuthRequest& auth) {
+  for (const proto::AuthRequest& a : auths_) {
+    if (a.scheme() == auth.scheme() && a.auth() == auth.auth()) return true;
+  }
+  if (auths_.size() >= kMaxAuths) return false;
+  auths_.push_back(auth);
+  return true;
 }
 
 void ClientCore::SendInternal(proto::Request r) {

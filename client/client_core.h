@@ -80,6 +80,11 @@ class ClientCore : private ConnectionHandler {
   const ClientOptions& options() const { return options_; }
   // Loop thread only (completions and the loop itself).
   WatchRegistry* watches() { return &watches_; }
+  // Records credentials the server accepted, to be re-sent after every
+  // reconnect (after set_watches), as ZooKeeper's client does. Duplicates are
+  // kept once; at most kMaxAuths are kept (false past it). Loop thread only.
+  bool RememberAuth(const proto::AuthRequest& auth);
+  static constexpr size_t kMaxAuths = 64;
 
  private:
   struct Pending {
@@ -151,6 +156,7 @@ class ClientCore : private ConnectionHandler {
   std::deque<Pending> outbox_;  // waiting to be sent, in order
   std::deque<Pending> sent_;    // sent on conn_, awaiting answers, in order
   WatchRegistry watches_;
+  std::vector<proto::AuthRequest> auths_;
   bool terminal_handled_ = false;
   bool closing_ = false;
   bool loop_done_ = false;

@@ -134,6 +134,7 @@ TEST_F(ClientSessionTest, ReconnectCarriesSessionZxidAndReRegistersWatches) {
   ASSERT_EQ(c->Exists("/nx", [](const proto::WatchEvent&) {}).code(), proto::NONODE);
   ASSERT_TRUE(c->AddWatch("/p", proto::ADD_WATCH_PERSISTENT, persistent_events.Watch()).ok());
   ASSERT_TRUE(c->AddWatch("/r", proto::ADD_WATCH_PERSISTENT_RECURSIVE, [](const proto::WatchEvent&) {}).ok());
+  ASSERT_TRUE(c->AddAuth("digest", "user:secret").ok());
   int64_t id = c->session_id();
   std::string password = c->session_password();
   int64_t zxid = c->last_zxid_seen();
@@ -164,6 +165,12 @@ TEST_F(ClientSessionTest, ReconnectCarriesSessionZxidAndReRegistersWatches) {
   EXPECT_EQ(std::vector<std::string>(sw.persistent_recursive_watches().begin(),
                                      sw.persistent_recursive_watches().end()),
             std::vector<std::string>{"/r"});
+  // Then the credentials, as ZooKeeper's client re-sends its auth info.
+  ASSERT_TRUE(second->WaitUntil([&] { return second->requests().size() >= 2; }, 2000));
+  proto::Request second_req = second->requests()[1];
+  ASSERT_TRUE(second_req.has_auth()) << second_req.DebugString();
+  EXPECT_EQ(second_req.auth().scheme(), "digest");
+  EXPECT_EQ(second_req.auth().auth(), "user:secret");
   // The watches still fire through the new server.
   second->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/w"));
   second->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/p"));
