@@ -216,6 +216,10 @@ void ClientCore::DrainSubmissions() {
   for (Pending& p : batch) {
     if (loop_done_ || sm_.terminal()) {
       Complete(p, ErrorResponse(p.request, proto::SESSIONEXPIRED));
+    } else if (!handshake_done_ && p.request.has_remove_watches() && p.request.remove_watches().local()) {
+      // ZooKeeper's local removal: no server to ask, so say so at once and
+      // let the completion remove the watches here.
+      Complete(p, ErrorResponse(p.request, proto::CONNECTIONLOSS));
     } else {
       p.queued_ms = NowMs();
       outbox_.push_back(std::move(p));

@@ -315,6 +315,55 @@ TEST_F(ClientSessionTest, PersistentWatchesFireRepeatedlyUntilRemoved) {
   EXPECT_EQ(p.size(), 4u);
 }
 
+TEST_F(ClientSessionTest, LocalWatchRemovalWorksWithoutAServer) {
+  Client* c = Connect(FastOptions(a_->address(), 3000));
+  EventLog p;
+  CloseOnExit close_first(&client_);
+  ASSERT_TRUE(c->AddWatch("/p", proto::ADD_WATCH_PERSISTENT, p.Watch()).ok());
+  a_->set_refuse_handshakes(true);
+  a_->DropConnections();
+  ASSERT_TRUE(Eventually([&] { return c->state() == S::kSuspended; }));
+  // With local=true the removal does not wait for a server.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c->RemoveWatches("/p", proto::WATCHER_PERSISTENT, /*local=*/true).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+  ASSERT_TRUE(Eventually([&] { return p.size() == 1; }));
+  EXPECT_EQ(p.Get()[0].type(), proto::PERSISTENT_WATCH_REMOVED);
+}
+
+TEST_F(ClientSessionTest, CloseTimesOutWhenTheServerNeverAnswers) {
+  Client* c = Connect(FastOptions(a_->address(), 3000));
+  a_->SetHook([](const proto::Request& r) {
+    return FakeServer::Action{r.has_close_session() ? FakeServer::Reply::kSilent : FakeServer::Reply::kAnswer, 0};
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(c->Close(100), proto::CONNECTIONLOSS);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(90));
+  EXPECT_LT(took, std::chrono::milliseconds(1000));
+  EXPECT_EQ(c->state(), S::kClosed);
+}
+
+TEST_F(ClientSessionTest, SessionCanBeResumedByIdAndAGoneOneExpires) {
+  Client* c = Connect(FastOptions(a_->address(), 3000));
+  ClientOptions o = FastOptions(b_->address(), 3000);
+  o.session_id = c->session_id();
+  o.session_password = c->session_password();
+  std::unique_ptr<Client> resumed = StartClient(o);
+  ASSERT_TRUE(resumed->WaitConnected(2000));
+  EXPECT_EQ(resumed->session_id(), c->session_id());
+  EXPECT_EQ(resumed->state(), S::kConnected);
+  resumed.reset();  // closes the session
+  TransitionLog log;
+  o.session_listener = log.Listener();
+  std::unique_ptr<Client> late = StartClient(o);
+  EXPECT_FALSE(late->WaitConnected(2000));
+  EXPECT_EQ(late->state(), S::kExpired);
+  late.reset();
+  std::vector<std::pair<S, S>> want = {{S::kConnecting, S::kExpired}, {S::kExpired, S::kClosed}};
+  EXPECT_EQ(log.Get(), want);
+}
+
 TEST_F(ClientSessionTest, BlockingCallsWorkFromInsideAWatcher) {
   Client* c = Connect(FastOptions(a_->address()));
   ASSERT_TRUE(c->Create("/n", "inside").ok());
