@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <set>
+#include <thread>
 
 #include "test/unit/client/client_test_support.h"
 
@@ -263,6 +265,53 @@ TEST_F(ClientOpsTest, CloseEndsTheSessionAndLaterCallsFail) {
   auto t = log.Get();
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(t[1], std::make_pair(SessionState::kConnected, SessionState::kClosed));
+}
+
+TEST_F(ClientOpsTest, ManyThreadsShareOneClient) {
+  Client* c = Connect(FastOptions(server_->address(), 3000));
+  constexpr int kThreads = 8, kOps = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::string path = "/t" + std::to_string(t);
+      if (!c->Create(path, "0").ok()) ++failures;
+      for (int i = 1; i <= kOps; ++i) {
+        // Each thread's own writes and reads stay in its order.
+        if (!c->SetData(path, std::to_string(i), i - 1).ok()) ++failures;
+        OpResult<proto::GetDataResponse> r = c->GetData(path);
+        if (!r.ok() || r->data() != std::to_string(i)) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(c->state(), SessionState::kConnected);
+}
+
+TEST_F(ClientOpsTest, CallbacksWatchersAndListenerRunOnOneEventThread) {
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  auto note = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ids.insert(std::this_thread::get_id());
+  };
+  ClientOptions o = FastOptions(server_->address());
+  o.session_listener = [&](SessionState, SessionState) { note(); };
+  std::promise<void> answered;
+  CloseOnExit close_first(&client_);
+  Client* c = Connect(o);
+  ASSERT_TRUE(c->Create("/e", "").ok());
+  ASSERT_TRUE(c->GetData("/e", [&](const proto::WatchEvent&) { note(); }).ok());
+  server_->SendEvent(MakeEvent(proto::NODE_DATA_CHANGED, "/e"));
+  c->ExistsAsync("/e", nullptr, [&](OpResult<proto::Stat>) {
+    note();
+    answered.set_value();
+  });
+  answered.get_future().wait();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(ids.size(), 1u);  // listener, watcher and callback: the same thread
+  EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
 }
 
 TEST_F(ClientOpsTest, BadOptionsFailAtStart) {
