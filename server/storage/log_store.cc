@@ -82,7 +82,7 @@ Status LogStore::OpenEnv() {
   ARBOR_RETURN_IF_ERROR(WithAdvice(TouchAllPages(env_, {}, data_file_)));
   if (mode_ == Mode::kReadWrite) {
     int dead = 0;
-    ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_reader_check(env_, &dead), "clear stale readers", dir_));
+    ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_reader_check(env_, &dead), "clear stale readers", data_file_));
   }
   return Status::Ok();
 }
@@ -90,19 +90,19 @@ Status LogStore::OpenEnv() {
 Status LogStore::OpenDatabases() {
   LmdbTxn txn;
   const bool read_only = mode_ == Mode::kInspect;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, read_only, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, read_only, data_file_));
   unsigned flags = read_only ? 0 : MDB_CREATE;
   int rc = mdb_dbi_open(txn.get(), kLogDb, flags, &log_dbi_);
   if (rc == MDB_NOTFOUND && read_only) return Status::Ok();  // never written: empty (txn aborts)
-  ARBOR_RETURN_IF_ERROR(LmdbStatus(rc, "open sub-database log", dir_));
-  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_dbi_open(txn.get(), kMetaDb, flags, &meta_dbi_), "open sub-database meta", dir_));
+  ARBOR_RETURN_IF_ERROR(LmdbStatus(rc, "open sub-database log", data_file_));
+  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_dbi_open(txn.get(), kMetaDb, flags, &meta_dbi_), "open sub-database meta", data_file_));
   has_dbs_ = true;
-  return txn.Commit(dir_);  // also for a read-only txn: aborting would close the new handles
+  return txn.Commit(data_file_);  // also for a read-only txn: aborting would close the new handles
 }
 
 Status LogStore::LoadMeta(Cache* cache) {
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, data_file_));
   raft::Entry base;
   struct Item {
     const char* key;
@@ -116,7 +116,7 @@ Status LogStore::LoadMeta(Cache* cache) {
     MDB_val val;
     int rc = mdb_get(txn.get(), meta_dbi_, &key, &val);
     if (rc == MDB_NOTFOUND) continue;
-    ARBOR_RETURN_IF_ERROR(LmdbStatus(rc, std::string("read ") + item.key, dir_));
+    ARBOR_RETURN_IF_ERROR(LmdbStatus(rc, std::string("read ") + item.key, data_file_));
     Status s = DecodeMessage(FromVal(val), item.msg);
     if (!s.ok()) {
       return Status::Corruption(data_file_ + ": state record " + item.key + ": " + s.message() + ". " +
@@ -185,13 +185,13 @@ Status LogStore::VerifyLog(Cache* cache) {
 Status LogStore::ScanLog(const std::function<void(uint64_t, const Status&, const raft::Entry&)>& fn) const {
   if (!has_dbs_) return Status::Ok();
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, data_file_));
   LmdbCursor cursor;
-  ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, dir_));
+  ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, data_file_));
   MDB_val key, val;
-  Status s = cursor.Get(&key, &val, MDB_FIRST, dir_);
+  Status s = cursor.Get(&key, &val, MDB_FIRST, data_file_);
   raft::Entry entry;
-  for (; s.ok(); s = cursor.Get(&key, &val, MDB_NEXT, dir_)) {
+  for (; s.ok(); s = cursor.Get(&key, &val, MDB_NEXT, data_file_)) {
     Result<uint64_t> index = DecodeIndexKey(FromVal(key));
     if (!index.ok()) return Status::Corruption(data_file_ + ": log key: " + index.status().message());
     entry.Clear();
@@ -250,7 +250,7 @@ Result<uint64_t> LogStore::Term(uint64_t i) const {
                                                   std::to_string(c.last_index));
   if (i == c.last_index) return c.last_term;
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, data_file_));
   raft::Entry e;
   Status s = ReadEntry(txn.get(), i, &e);
   if (s.IsNotFound()) {  // a concurrent compaction or truncation won the race
@@ -270,14 +270,14 @@ Result<std::vector<raft::Entry>> LogStore::Entries(uint64_t lo, uint64_t hi, uin
   std::vector<raft::Entry> out;
   if (lo == hi) return out;
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, data_file_));
   LmdbCursor cursor;
-  ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, dir_));
+  ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, data_file_));
   std::string first_key = EncodeIndexKey(lo);
   MDB_val key = ToVal(first_key), val;
-  Status s = cursor.Get(&key, &val, MDB_SET_KEY, dir_);
+  Status s = cursor.Get(&key, &val, MDB_SET_KEY, data_file_);
   uint64_t bytes = 0;
-  for (uint64_t i = lo; i < hi; ++i, s = cursor.Get(&key, &val, MDB_NEXT, dir_)) {
+  for (uint64_t i = lo; i < hi; ++i, s = cursor.Get(&key, &val, MDB_NEXT, data_file_)) {
     if (!s.ok() && !s.IsNotFound()) return s;
     Result<uint64_t> k = s.ok() ? DecodeIndexKey(FromVal(key)) : Result<uint64_t>(Status::NotFound(""));
     if (!k.ok() || *k != i) {  // lost a race with compaction or truncation
@@ -297,7 +297,7 @@ Result<std::vector<raft::Entry>> LogStore::Entries(uint64_t lo, uint64_t hi, uin
 Status LogStore::ReadEntry(MDB_txn* txn, uint64_t index, raft::Entry* entry) const {
   std::string k = EncodeIndexKey(index);
   MDB_val key = ToVal(k), val;
-  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_get(txn, log_dbi_, &key, &val), "read entry " + std::to_string(index), dir_));
+  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_get(txn, log_dbi_, &key, &val), "read entry " + std::to_string(index), data_file_));
   Status s = DecodeLogValue(index, FromVal(val), entry);
   return s.ok() ? s : LogCorruption(index, s);
 }

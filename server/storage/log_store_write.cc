@@ -15,7 +15,7 @@ Status LogStore::Write(const std::vector<const WriteBatch*>& batches) {
   if (mode_ != Mode::kReadWrite) return Status::InvalidArgument("log store opened read-only");
   Cache c = CacheCopy();
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, data_file_));
   for (const WriteBatch* b : batches) {
     if (!b->entries.empty()) ARBOR_RETURN_IF_ERROR(AppendEntries(txn.get(), b->entries, &c));
     if (b->conf_state) {
@@ -77,7 +77,7 @@ Status LogStore::AppendEntries(MDB_txn* txn, const std::vector<raft::Entry>& ent
     std::string v = EncodeMessage(entries[i]);
     MDB_val key = ToVal(k), val = ToVal(v);
     ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_put(txn, log_dbi_, &key, &val, MDB_APPEND),
-                                     "append entry " + std::to_string(entries[i].index()), dir_));
+                                     "append entry " + std::to_string(entries[i].index()), data_file_));
   }
   c->last_index = entries.back().index();
   c->last_term = entries.back().term();
@@ -87,13 +87,13 @@ Status LogStore::AppendEntries(MDB_txn* txn, const std::vector<raft::Entry>& ent
 // Deletes every log record with index >= `index`.
 Status LogStore::DeleteFrom(MDB_txn* txn, uint64_t index) {
   LmdbCursor cursor;
-  ARBOR_RETURN_IF_ERROR(cursor.Open(txn, log_dbi_, dir_));
+  ARBOR_RETURN_IF_ERROR(cursor.Open(txn, log_dbi_, data_file_));
   std::string k = EncodeIndexKey(index);
   MDB_val key = ToVal(k), val;
-  Status s = cursor.Get(&key, &val, MDB_SET_RANGE, dir_);
+  Status s = cursor.Get(&key, &val, MDB_SET_RANGE, data_file_);
   while (s.ok()) {
-    ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_cursor_del(cursor.get(), 0), "delete entry", dir_));
-    s = cursor.Get(&key, &val, MDB_NEXT, dir_);  // LMDB steps onto the successor after a delete
+    ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_cursor_del(cursor.get(), 0), "delete entry", data_file_));
+    s = cursor.Get(&key, &val, MDB_NEXT, data_file_);  // LMDB steps onto the successor after a delete
   }
   return s.IsNotFound() ? Status::Ok() : s;
 }
@@ -101,11 +101,11 @@ Status LogStore::DeleteFrom(MDB_txn* txn, uint64_t index) {
 Status LogStore::PutMeta(MDB_txn* txn, const char* key_name, const google::protobuf::MessageLite& msg) {
   std::string v = EncodeMessage(msg);
   MDB_val key = ToVal(key_name), val = ToVal(v);
-  return LmdbStatus(mdb_put(txn, meta_dbi_, &key, &val, 0), std::string("write ") + key_name, dir_);
+  return LmdbStatus(mdb_put(txn, meta_dbi_, &key, &val, 0), std::string("write ") + key_name, data_file_);
 }
 
 Status LogStore::CommitAndPublish(LmdbTxn* txn, const Cache& cache) {
-  ARBOR_RETURN_IF_ERROR(txn->Commit(dir_));
+  ARBOR_RETURN_IF_ERROR(txn->Commit(data_file_));
   if (options_.sync) sync_count_.fetch_add(1, std::memory_order_relaxed);
   Publish(cache);
   return Status::Ok();
@@ -119,22 +119,22 @@ Status LogStore::CompactChunk(uint64_t upto, uint64_t max_entries, bool* more) {
   if (limit <= c.base.index || max_entries == 0) return Status::Ok();
   const uint64_t end = std::min(limit, c.base.index + max_entries);
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, data_file_));
   raft::Entry last;
   ARBOR_RETURN_IF_ERROR(ReadEntry(txn.get(), end, &last));
   {
     // Scoped: a write transaction's cursor must be closed before the commit
     // (LMDB frees it at commit; closing it afterwards is a double free).
     LmdbCursor cursor;
-    ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, dir_));
+    ARBOR_RETURN_IF_ERROR(cursor.Open(txn.get(), log_dbi_, data_file_));
     MDB_val key, val;
-    Status s = cursor.Get(&key, &val, MDB_FIRST, dir_);
+    Status s = cursor.Get(&key, &val, MDB_FIRST, data_file_);
     while (s.ok()) {
       Result<uint64_t> index = DecodeIndexKey(FromVal(key));
       if (!index.ok()) return index.status();
       if (*index > end) break;
-      ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_cursor_del(cursor.get(), 0), "compact entry", dir_));
-      s = cursor.Get(&key, &val, MDB_NEXT, dir_);
+      ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_cursor_del(cursor.get(), 0), "compact entry", data_file_));
+      s = cursor.Get(&key, &val, MDB_NEXT, data_file_);
     }
     if (!s.ok() && !s.IsNotFound()) return s;
   }
@@ -154,7 +154,7 @@ Status LogStore::RecordSnapshot(const raft::SnapshotMetadata& meta) {
                                    std::to_string(c.base.index) + ", " + std::to_string(c.last_index) + "]");
   }
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, data_file_));
   ARBOR_RETURN_IF_ERROR(PutMeta(txn.get(), "snapshot", meta));
   c.snapshot = meta;
   return CommitAndPublish(&txn, c);
@@ -167,7 +167,7 @@ Status LogStore::InstallSnapshot(const raft::SnapshotMetadata& meta) {
                                    std::to_string(c.hard_state.commit()));
   }
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, data_file_));
   ARBOR_RETURN_IF_ERROR(DeleteFrom(txn.get(), 0));
   raft::Entry base;
   base.set_index(meta.index());
@@ -187,9 +187,9 @@ Status LogStore::InstallSnapshot(const raft::SnapshotMetadata& meta) {
 
 Status LogStore::TruncateFrom(uint64_t index) {
   LmdbTxn txn;
-  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Begin(env_, false, data_file_));
   ARBOR_RETURN_IF_ERROR(DeleteFrom(txn.get(), index));
-  ARBOR_RETURN_IF_ERROR(txn.Commit(dir_));
+  ARBOR_RETURN_IF_ERROR(txn.Commit(data_file_));
   if (options_.sync) sync_count_.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }

@@ -3,7 +3,9 @@
 #include <setjmp.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "server/storage/lmdb_txn.h"
 
@@ -15,6 +17,16 @@ constexpr MDB_dbi kMainDbi = 1;  // LMDB's directory of named sub-databases
 
 thread_local sigjmp_buf* tls_jump = nullptr;
 std::mutex handler_mu;  // one guarded walk at a time installs the handler
+
+thread_local char tls_assert[256];
+
+// LMDB's own consistency checks (mdb_assert) call this and then abort();
+// during the walk we leave instead, reporting what LMDB found.
+void OnLmdbAssert(MDB_env*, const char* msg) {
+  if (tls_jump == nullptr) return;  // not during a walk: LMDB aborts as usual
+  std::snprintf(tls_assert, sizeof(tls_assert), "%s", msg);
+  siglongjmp(*tls_jump, 2);
+}
 
 void OnSigbus(int sig, siginfo_t*, void*) {
   if (tls_jump != nullptr) siglongjmp(*tls_jump, 1);
@@ -83,11 +95,13 @@ Status TouchAllPages(MDB_env* env, const std::vector<MDB_dbi>& dbis, const std::
   sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGBUS, &sa, &old);
+  mdb_env_set_assert(env, OnLmdbAssert);
   sigjmp_buf jump;
   PageWalk* walk = new PageWalk;  // not modified after sigsetjmp
   volatile uint8_t sink = 0;
   Status result;  // assigned only after the guarded call returned or jumped
-  if (sigsetjmp(jump, 1) == 0) {
+  const int jumped = sigsetjmp(jump, 1);
+  if (jumped == 0) {
     tls_jump = &jump;
     int rc = WalkAll(env, walk, all, n, st.ms_psize, &sink);
     tls_jump = nullptr;
@@ -96,9 +110,12 @@ Status TouchAllPages(MDB_env* env, const std::vector<MDB_dbi>& dbis, const std::
   } else {
     tls_jump = nullptr;
     abandoned->push_back(walk);
-    result = Status::Corruption(data_file + ": truncated or torn: a page of the current database lies past the "
-                                "end of the file");
+    result = jumped == 1 ? Status::Corruption(data_file + ": truncated or torn: a page of the current database "
+                                                          "lies past the end of the file")
+                         : Status::Corruption(data_file + ": damaged page: LMDB's consistency check failed (" +
+                                              std::string(tls_assert) + ")");
   }
+  mdb_env_set_assert(env, nullptr);
   sigaction(SIGBUS, &old, nullptr);
   return result;
 }

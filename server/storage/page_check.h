@@ -9,8 +9,9 @@
 //
 // TouchAllPages therefore walks every sub-database (free list, main,
 // and the named ones), reading one byte of every page of every key and
-// value, with SIGBUS turned into an error for the calling thread while it
-// runs. It only reads, in its own read-only transaction; after a fault the
+// value, with SIGBUS and LMDB's own assertion failures (a zeroed or
+// garbled page trips mdb_assert, which would abort) turned into an error
+// for the calling thread while it runs. It only reads, in its own read-only transaction; after a fault the
 // transaction and the reader slot are leaked (the environment must then be
 // abandoned, which the caller does by refusing to open).
 #pragma once

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "server/storage/log_record.h"
 #include "test/unit/storage/test_util.h"
 
@@ -277,6 +280,37 @@ TEST_F(StorageLogStoreTest, CorruptUncommittedTailRefusesWhenDroppingIsOff) {
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("log entry 8 is corrupt"));
   EXPECT_THAT(r.status().message(), HasSubstr("above the commit index 6"));
+}
+
+// A page of live log records overwritten with zeros (a torn or lost write
+// underneath LMDB) is caught by LMDB's page checks or by the record CRC.
+TEST_F(StorageLogStoreTest, ZeroedPageIsDetected) {
+  {
+    auto log = OpenOrDie();
+    raft::HardState hs = MakeHardState(1, 1, 2000);
+    // One transaction: every record exists exactly once in the file.
+    ASSERT_TRUE(WriteOne(log.get(), MakeEntries(1, 2000, 1, 200), &hs).ok());
+  }
+  const std::string file = log_dir() + "/data.mdb";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const size_t at = bytes.find(MakeEntry(1000, 1, 200).data());
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(bytes.find(MakeEntry(1000, 1, 200).data(), at + 1), std::string::npos);
+  const size_t page = 4096;
+  {
+    std::fstream out(file, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(at / page * page));
+    out.write(std::string(page, '\0').data(), page);
+  }
+  Result<std::unique_ptr<LogStore>> r = LogStore::Open(log_dir(), TestOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorruption) << r.status().ToString();
+  EXPECT_THAT(r.status().message(), HasSubstr(file + ": damaged page"));
+  EXPECT_THAT(r.status().message(), HasSubstr("Refusing"));
 }
 
 TEST_F(StorageLogStoreTest, TruncatedDataFileIsDetected) {
