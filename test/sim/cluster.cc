@@ -401,7 +401,9 @@ void Cluster::Dispatch(const Event& ev, bool faults) {
       break;
     case kConf:
       if (faults && opts_.membership) ChangeMembership();
-      Schedule(now_ + 100 + rng_.Uniform(300), kConf, 0);
+      Schedule(now_ + (opts_.conf_interval_ms != 0 ? rng_.Uniform(2 * opts_.conf_interval_ms) + 1
+                                                   : 100 + rng_.Uniform(300)),
+               kConf, 0);
       break;
     case kSnap:
       if (opts_.snapshots) TakeSnapshot();

@@ -37,6 +37,7 @@ struct Options {
   // Overrides (0: random per node) for targeted scenarios.
   uint64_t max_entries_per_msg = 0;
   int fault_interval_ms = 0;  // mean time between faults; 0: default
+  int conf_interval_ms = 0;   // mean time between membership changes; 0: default
 };
 
 struct Stats {

@@ -30,10 +30,19 @@ uint64_t TotalSeeds(uint64_t ci_default) {
   return total == 0 ? ci_default : total / 2;
 }
 
+// Scenario knobs for exploring (not used by CI): ARBOR_SIM_CONF_MS,
+// ARBOR_SIM_FAULT_MS override the mean intervals of membership changes and
+// faults in the sharded suites and in SimReplay.
+void ApplyEnvKnobs(Options* o) {
+  o->conf_interval_ms = static_cast<int>(EnvU64("ARBOR_SIM_CONF_MS", 0));
+  o->fault_interval_ms = static_cast<int>(EnvU64("ARBOR_SIM_FAULT_MS", 0));
+}
+
 std::string RunSeed(uint64_t seed, int nodes, Stats* stats = nullptr) {
   Options o;
   o.seed = seed;
   o.num_nodes = nodes;
+  ApplyEnvKnobs(&o);
   Cluster c(o);
   std::string failure = c.Run();
   if (stats != nullptr) *stats = c.stats();
