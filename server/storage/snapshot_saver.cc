@@ -17,6 +17,7 @@ Status SnapshotSaver::Start(const raft::SnapshotMetadata& meta, Producer produce
     if (!w.ok()) s = w.status();
     if (s.ok()) s = produce(w->get());
     if (s.ok()) s = (*w)->Commit();
+    if (w.ok()) w.value().reset();  // an uncommitted file is gone before `done` runs
     if (s.ok()) {
       Result<uint64_t> r = storage_->SubmitSnapshotSaved(meta);
       if (r.ok()) seq = *r; else s = r.status();

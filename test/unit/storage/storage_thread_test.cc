@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 #include <condition_variable>
 #include <mutex>
@@ -193,6 +194,49 @@ TEST_F(StorageThreadTest, SavedSnapshotIsRecordedPrunedAndCompactsTheLog) {
   ASSERT_EQ(files->size(), 2u);
   EXPECT_EQ((*files)[0].index, 900u);
   EXPECT_EQ((*files)[1].index, 600u);
+}
+
+TEST_F(StorageThreadTest, FailedSnapshotLeavesNoFileAndOneSaveRunsAtATime) {
+  Open();
+  thread_->Start();
+  WriteBatch b = Batch(1, 10, 1);
+  b.hard_state = MakeHardState(1, 1, 10);
+  ASSERT_TRUE(thread_->Submit(std::move(b)).ok());
+  ASSERT_TRUE(collector_.WaitFor(1));
+  SnapshotSaver saver(&snaps_, thread_.get());
+  raft::SnapshotMetadata meta;
+  meta.set_index(10);
+  meta.set_term(1);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false, finished = false;
+  Status result;
+  ASSERT_TRUE(saver
+                  .Start(meta,
+                         [&](ByteSink* sink) {
+                           EXPECT_TRUE(sink->Append("half a tree").ok());
+                           std::unique_lock<std::mutex> l(mu);
+                           cv.wait(l, [&] { return go; });
+                           return Status::IOError("state machine gave up");
+                         },
+                         [&](const Status& s, uint64_t) {
+                           std::lock_guard<std::mutex> l(mu);
+                           result = s;
+                           finished = true;
+                           cv.notify_all();
+                         })
+                  .ok());
+  EXPECT_EQ(saver.Start(meta, nullptr, nullptr).code(), Status::Code::kBusy);
+  {
+    std::unique_lock<std::mutex> l(mu);
+    go = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return finished; });
+  }
+  EXPECT_THAT(result.message(), HasSubstr("state machine gave up"));
+  EXPECT_TRUE(snaps_.List()->empty());
+  EXPECT_TRUE(std::filesystem::is_empty(snaps_.dir())) << "the temporary file is removed";
+  EXPECT_EQ(log_->Snapshot().index(), 0u);
 }
 
 TEST_F(StorageThreadTest, InstalledSnapshotResetsTheLog) {
