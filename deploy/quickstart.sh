@@ -1,35 +1,42 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds Arbor and starts a single-node arbord in the
-# background with its data in ./data, then prints how to connect and stop it.
-#
-# Until the server binary exists (issue 5), this builds everything and says so.
+# background with its data in ./data, waits until it serves, then prints how
+# to connect and how to stop it. Running it again reuses a running server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./deploy/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)"
-
-if [ ! -x build/server/arbord ]; then
-  echo
-  echo "quickstart: Arbor's libraries and tests are built, but the server binary (arbord)"
-  echo "does not exist yet: it arrives with the 'replicated server' issue. Run the test suite"
-  echo "with ./test/run.sh meanwhile."
-  exit 0
-fi
+cmake --build build -j "$(nproc)" --target arbord arbor-cli arbor-dump
 
 mkdir -p data
 if [ -f data/arbord.pid ] && kill -0 "$(cat data/arbord.pid)" 2>/dev/null; then
   echo "quickstart: arbord already running (pid $(cat data/arbord.pid))"
 else
-  nohup build/server/arbord --flagfile=conf/single.flags --data_dir=./data \
-    >data/arbord.out 2>&1 &
+  nohup build/bin/arbord --flagfile=conf/single.flags --data_dir=./data >>data/arbord.log 2>&1 &
   echo $! >data/arbord.pid
 fi
-for _ in $(seq 1 50); do
-  build/client/arbor-cli -server 127.0.0.1:7181 ls / >/dev/null 2>&1 && break
+
+serving=no
+for _ in $(seq 1 100); do
+  if build/bin/arbor-cli -server 127.0.0.1:7181 --connect_wait_ms=500 ls / >/dev/null 2>&1; then
+    serving=yes
+    break
+  fi
+  kill -0 "$(cat data/arbord.pid)" 2>/dev/null || break
   sleep 0.2
 done
-echo "arbord is serving on 127.0.0.1:7181 (pid $(cat data/arbord.pid)), data in ./data"
-echo "connect:  build/client/arbor-cli -server 127.0.0.1:7181"
-echo "stop:     kill \$(cat data/arbord.pid)"
+if [ "$serving" != yes ]; then
+  echo "quickstart: arbord did not come up; the end of data/arbord.log says:" >&2
+  tail -n 20 data/arbord.log >&2
+  exit 1
+fi
+
+cat <<TXT
+arbord is serving on 127.0.0.1:7181 (pid $(cat data/arbord.pid)); data in ./data, log in data/arbord.log
+connect:  build/bin/arbor-cli -server 127.0.0.1:7181 create /hello world
+          build/bin/arbor-cli -server 127.0.0.1:7181 get /hello
+          build/bin/arbor-cli -server 127.0.0.1:7181 ls /
+stop:     kill \$(cat data/arbord.pid)
+3 nodes:  deploy/local-cluster.sh start   (then: status, kill-one N, start-one N, stop)
+TXT

@@ -5,6 +5,10 @@
 #include "server/net/tcp_listener.h"
 #include "test/unit/net/test_support.h"
 
+#include <poll.h>
+
+#include <cerrno>
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -158,13 +162,15 @@ TEST(TcpListenerLimitsTest, ClientThatStopsReadingIsCutOff) {
   ASSERT_TRUE(listener.Listen().ok());
   loop.Start();
   int fd = Dial(listener.port());
-  int rcv = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
   std::string frame = Frame(std::string(1000, 'z'));
-  // Never read: the server's queue grows until the bound closes the connection.
-  for (int i = 0; i < 20000 && closed.load() == 0; ++i) {
-    if (send(fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Never read: the server's queue grows until the bound closes the
+  // connection. Bounded by time, not by a count, so a loaded machine only
+  // makes it slower.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (closed.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, 10) > 0 && (p.revents & POLLOUT)) {
+      if (send(fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) break;
     }
   }
   for (int i = 0; i < 500 && closed.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -34,6 +34,14 @@ class LoopThread {
     });
     async_.data = this;
   }
+  // A test that ends early (a failed ASSERT) must not leave the thread
+  // running: stop the loop wherever it is and join.
+  ~LoopThread() {
+    if (thread_.joinable()) {
+      Run([this] { uv_stop(&loop_); });
+      thread_.join();
+    }
+  }
   void Start() { thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); }); }
   void Run(std::function<void()> fn) {
     std::promise<void> done;

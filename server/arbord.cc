@@ -1,0 +1,121 @@
+// arbord: the Arbor server. Flags (also from --flagfile=conf/...):
+//   --id, --data_dir, --bind, --client_port, --peer_port, --peers, plus the
+//   storage (--storage_*) and tree (--max_data_bytes) flags.
+// SIGTERM/SIGINT stop it gracefully: listeners close, queued log writes
+// become durable, then the process exits.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <uv.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "server/core/arbor_server.h"
+#include "server/net/peer_transport.h"
+#include "server/tree/tree_flags.h"
+
+DEFINE_uint64(id, 1, "this server's id (non-zero, unique in the cluster)");
+DEFINE_string(data_dir, "./data", "directory for the Raft log (LMDB) and snapshots");
+DEFINE_string(bind, "127.0.0.1", "address the client and peer ports listen on");
+DEFINE_int32(client_port, 7181, "port of Arbor's native client protocol");
+DEFINE_int32(zk_port, 0, "port of the ZooKeeper client protocol (not served yet; 0 = off)");
+DEFINE_int32(peer_port, 7182, "port for Raft traffic between servers");
+DEFINE_int32(admin_port, 0, "HTTP admin/metrics port (not served yet; 0 = off)");
+DEFINE_string(peers, "",
+              "every voter of the cluster as id=host:peer_port,... (empty: a single node, this one)");
+DEFINE_string(cluster_name, "arbor", "peers from a cluster with another name are refused");
+DEFINE_int32(tick_ms, 100, "Raft tick; elections time out after election_ticks..2*election_ticks ticks");
+DEFINE_int32(election_ticks, 10, "Raft election timeout in ticks");
+DEFINE_int32(min_session_timeout_ms, 2000, "shortest session timeout granted");
+DEFINE_int32(max_session_timeout_ms, 60000, "longest session timeout granted");
+DEFINE_uint64(max_connections, 10000, "client connections accepted at once");
+DEFINE_uint64(max_outstanding_requests, 1000, "pipelined requests per connection before reading pauses");
+DEFINE_uint64(max_frame_bytes, (1 << 20) + (16 << 10), "largest client frame accepted");
+DEFINE_uint64(snapshot_every_entries, 100000, "take a snapshot after this many applied entries");
+
+namespace {
+
+bool ParsePeers(const std::string& spec, std::map<uint64_t, std::string>* out, std::string* error) {
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string host;
+    int port = 0;
+    if (eq == std::string::npos || !arbor::net::SplitHostPort(item.substr(eq + 1), &host, &port)) {
+      *error = "bad --peers item '" + item + "' (want id=host:port)";
+      return false;
+    }
+    uint64_t id = std::strtoull(item.substr(0, eq).c_str(), nullptr, 10);
+    if (id == 0) {
+      *error = "bad server id in --peers item '" + item + "'";
+      return false;
+    }
+    (*out)[id] = item.substr(eq + 1);
+  }
+  return true;
+}
+
+struct Shutdown {
+  arbor::core::ArborServer* server;
+  uv_signal_t sigterm;
+  uv_signal_t sigint;
+};
+
+void OnSignal(uv_signal_t* h, int signum) {
+  auto* sd = static_cast<Shutdown*>(h->data);
+  LOG(INFO) << "signal " << signum << ": shutting down";
+  sd->server->Stop();
+  uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigint), nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage("Arbor coordination server. Example: arbord --flagfile=conf/single.flags");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  arbor::core::ServerOptions o;
+  o.id = FLAGS_id;
+  o.data_dir = FLAGS_data_dir;
+  o.bind = FLAGS_bind;
+  o.client_port = FLAGS_client_port;
+  o.peer_port = FLAGS_peer_port;
+  o.cluster_name = FLAGS_cluster_name;
+  o.tick_ms = FLAGS_tick_ms;
+  o.election_ticks = FLAGS_election_ticks;
+  o.min_session_timeout_ms = FLAGS_min_session_timeout_ms;
+  o.max_session_timeout_ms = FLAGS_max_session_timeout_ms;
+  o.max_connections = FLAGS_max_connections;
+  o.max_outstanding_per_connection = FLAGS_max_outstanding_requests;
+  o.max_frame_bytes = FLAGS_max_frame_bytes;
+  o.snapshot_every_entries = FLAGS_snapshot_every_entries;
+  o.storage = arbor::storage::StorageOptions::FromFlags();
+  o.tree = arbor::tree::TreeOptionsFromFlags();
+  std::string error;
+  if (!ParsePeers(FLAGS_peers, &o.peers, &error)) {
+    LOG(ERROR) << error;
+    return 2;
+  }
+
+  uv_loop_t* loop = uv_default_loop();
+  arbor::core::ArborServer server(loop, o);
+  arbor::Status s = server.Start();
+  if (!s.ok()) {
+    LOG(ERROR) << "arbord failed to start: " << s.ToString();
+    return 1;
+  }
+  Shutdown sd{&server, {}, {}};
+  uv_signal_init(loop, &sd.sigterm);
+  uv_signal_init(loop, &sd.sigint);
+  sd.sigterm.data = sd.sigint.data = &sd;
+  uv_signal_start(&sd.sigterm, OnSignal, SIGTERM);
+  uv_signal_start(&sd.sigint, OnSignal, SIGINT);
+  uv_run(loop, UV_RUN_DEFAULT);
+  LOG(INFO) << "arbord stopped";
+  return 0;
+}

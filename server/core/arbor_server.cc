@@ -1,0 +1,370 @@
+// ArborServer: start/stop, recovery and the client-facing half (handshakes,
+// reads, submitting writes). The apply half is in server_apply.cc and the
+// periodic work in server_periodic.cc.
+#include "server/core/arbor_server.h"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/frame.h"
+#include "server/storage/snapshot_file.h"
+
+namespace arbor::core {
+
+ArborServer::ArborServer(uv_loop_t* loop, ServerOptions options)
+    : loop_(loop), options_(std::move(options)), expiry_(options_.tick_ms) {
+  uint64_t seed = options_.seed != 0
+                      ? options_.seed
+                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                            (options_.id << 48);
+  rng_.seed(seed);
+}
+
+ArborServer::~ArborServer() = default;
+
+int ArborServer::client_port() const { return clients_ ? clients_->port() : 0; }
+int ArborServer::peer_port() const { return peers_ ? peers_->listen_port() : 0; }
+
+int64_t ArborServer::WallMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ArborServer::Recover() {
+  auto dir = storage::DataDir::Open(options_.data_dir, options_.storage);
+  if (!dir.ok()) return dir.status();
+  data_ = std::move(dir).value();
+  if (data_->recovered_snapshot()) {
+    auto reader = storage::SnapshotFileReader::Open(data_->recovered_snapshot()->path);
+    if (!reader.ok()) return reader.status();
+    auto sm = tree::StateMachine::Load(reader->get(), options_.tree);
+    if (!sm.ok()) {
+      return Status::Corruption("snapshot " + data_->recovered_snapshot()->path + " does not load: " +
+                                sm.status().ToString() + " (move it aside to fall back to an older one)");
+    }
+    sm_ = std::move(sm).value();
+    last_snapshot_index_ = static_cast<uint64_t>(sm_->last_applied_zxid());
+    LOG(INFO) << "restored snapshot at index " << last_snapshot_index_ << " ("
+              << sm_->tree().node_count() << " znodes, " << sm_->sessions().size() << " sessions)";
+  } else {
+    sm_ = std::make_unique<tree::StateMachine>(options_.tree);
+  }
+  // A brand-new data directory: record the initial membership.
+  raft::HardState hs;
+  raft::ConfState cs;
+  ARBOR_RETURN_IF_ERROR(data_->log()->InitialState(&hs, &cs));
+  if (cs.voters().empty() && cs.learners().empty()) {
+    if (data_->log()->LastIndex() != 0) {
+      return Status::Corruption("data directory " + options_.data_dir +
+                                " has log entries but no membership; restore it from a peer");
+    }
+    storage::WriteBatch batch;
+    batch.conf_state.emplace();
+    for (const auto& [id, addr] : options_.peers) batch.conf_state->add_voters(id);
+    ARBOR_RETURN_IF_ERROR(data_->log()->Write({&batch}));
+    LOG(INFO) << "initialized " << options_.data_dir << " for a cluster of " << options_.peers.size();
+  }
+  return Status::Ok();
+}
+
+Status ArborServer::Start() {
+  if (options_.peers.empty()) options_.peers[options_.id] = options_.bind + ":" + std::to_string(options_.peer_port);
+  if (options_.peers.count(options_.id) == 0) {
+    return Status::InvalidArgument("--peers does not name this server's --id " + std::to_string(options_.id));
+  }
+  ARBOR_RETURN_IF_ERROR(Recover());
+
+  net::PeerTransportOptions po;
+  po.self_id = options_.id;
+  po.cluster_name = options_.cluster_name;
+  for (const auto& [id, addr] : options_.peers) {
+    if (id != options_.id) po.peers[id] = addr;
+  }
+  po.listen.bind = options_.bind;
+  po.listen.port = options_.peer_port;
+  peers_ = std::make_unique<net::PeerTransport>(
+      loop_, po, [this](uint64_t from, proto::PeerFrame&& f) { OnPeerFrame(from, std::move(f)); });
+  ARBOR_RETURN_IF_ERROR(peers_->Start());
+
+  RaftDriverOptions ro;
+  ro.tick_ms = options_.tick_ms;
+  ro.raft.id = options_.id;
+  ro.raft.election_tick = options_.election_ticks;
+  ro.raft.heartbeat_tick = 1;
+  ro.raft.applied = static_cast<uint64_t>(sm_->last_applied_zxid());
+  ro.raft.seed = rng_();
+  raft_ = std::make_unique<RaftDriver>(
+      loop_, ro, data_->log(), data_->snapshots(),
+      [this](uint64_t to, const proto::PeerFrame& f) { return peers_->Send(to, f); }, this);
+  ARBOR_RETURN_IF_ERROR(raft_->Start());
+  if (options_.peers.size() == 1) raft_->Campaign();  // nobody to wait for
+  saver_ = std::make_unique<storage::SnapshotSaver>(data_->snapshots(), raft_->storage_thread());
+
+  net::ListenerOptions lo;
+  lo.bind = options_.bind;
+  lo.port = options_.client_port;
+  lo.max_connections = options_.max_connections;
+  lo.limits.max_input_bytes = options_.max_frame_bytes + kFrameHeaderBytes;
+  clients_ = std::make_unique<net::TcpListener>(loop_, lo, [this](net::Connection* c) {
+    return std::make_unique<net::ClientSession>(c, net::NewNativeCodec(options_.max_frame_bytes), this,
+                                                net::ClientSessionOptions{options_.max_outstanding_per_connection});
+  });
+  ARBOR_RETURN_IF_ERROR(clients_->Listen());
+
+  // ZooKeeper's scheme: server id in the top byte, start time below, then a
+  // counter; kept positive (negative owners encode containers and TTL nodes).
+  uint64_t base = ((static_cast<uint64_t>(WallMs()) << 24) >> 8) | ((options_.id & 0x7F) << 56);
+  next_session_id_ = static_cast<int64_t>(base & ~(uint64_t{1} << 63));
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+  uv_timer_start(&timer_, &ArborServer::OnTimer, options_.tick_ms, options_.tick_ms);
+  LOG(INFO) << "arbord " << options_.id << " serving clients on " << options_.bind << ":" << client_port()
+            << ", peers on " << peer_port() << ", data in " << options_.data_dir << ", last applied zxid "
+            << sm_->last_applied_zxid();
+  return Status::Ok();
+}
+
+void ArborServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  uv_timer_stop(&timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+  if (clients_) clients_->Close(Status::Ok());
+  if (peers_) peers_->Close();
+  if (raft_) raft_->Stop();
+  saver_.reset();  // waits for a snapshot being written
+}
+
+int64_t ArborServer::NextSessionId() { return next_session_id_++; }
+
+net::ClientSession* ArborServer::Find(net::Connection::Id conn) {
+  auto it = by_conn_.find(conn);
+  return it == by_conn_.end() ? nullptr : it->second;
+}
+
+// ---- Handshake ----------------------------------------------------------
+
+void ArborServer::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
+  by_conn_[s->connection_id()] = s;
+  proto::ConnectResponse resp;
+  resp.set_protocol_version(req.protocol_version());
+  if (req.last_zxid_seen() > sm_->last_applied_zxid()) {
+    // The client has seen a newer state than ours: it must go elsewhere.
+    LOG(INFO) << "refusing client " << s->peer() << ": it has seen zxid " << req.last_zxid_seen()
+              << ", this server has applied only " << sm_->last_applied_zxid();
+    resp.set_error(proto::CONNECTIONLOSS);
+    s->CompleteConnect(resp);
+    return;
+  }
+  if (req.session_id() == 0) {
+    int32_t timeout = std::clamp(req.timeout_ms(), options_.min_session_timeout_ms, options_.max_session_timeout_ms);
+    int64_t id = NextSessionId();
+    std::string password(16, '\0');
+    for (char& c : password) c = static_cast<char>(rng_());
+    proto::LogEntry entry = NewEntry(0, 0);
+    auto* op = entry.mutable_create_session();
+    op->set_session_id(id);
+    op->set_timeout_ms(timeout);
+    op->set_password(password);
+    proto::ErrorCode err = Submit(std::move(entry));
+    if (err != proto::OK) {
+      resp.set_error(err);
+      s->CompleteConnect(resp);
+      return;
+    }
+    pending_connects_[id] = Waiter{s->connection_id(), 0};
+    return;
+  }
+  const session::SessionInfo* info = sm_->sessions().Find(req.session_id());
+  if (info == nullptr || info->password != req.password()) {
+    resp.set_error(proto::SESSIONEXPIRED);
+    s->CompleteConnect(resp);
+    return;
+  }
+  auto old = by_session_.find(req.session_id());
+  if (old != by_session_.end() && old->second != s) {
+    old->second->Terminate(proto::SESSIONMOVED, Status::Ok());
+  }
+  by_session_[req.session_id()] = s;
+  resp.set_session_id(req.session_id());
+  resp.set_timeout_ms(info->timeout_ms);
+  resp.set_password(info->password);
+  s->CompleteConnect(resp);
+  Touched(s);
+}
+
+// ---- Requests -----------------------------------------------------------
+
+bool ArborServer::IsLocal(const proto::Request& r) const {
+  switch (r.op_case()) {
+    case proto::Request::kCreate:
+    case proto::Request::kDelete:
+    case proto::Request::kSetData:
+    case proto::Request::kSetAcl:
+    case proto::Request::kCheck:
+    case proto::Request::kSync:
+    case proto::Request::kCloseSession:
+      return false;
+    case proto::Request::kMulti:
+      return r.multi().read_only();
+    default:
+      return true;
+  }
+}
+
+proto::Response ArborServer::RunLocal(net::ClientSession* s, const proto::Request& r) {
+  proto::Response resp;
+  int64_t sid = s->session_id();
+  switch (r.op_case()) {
+    case proto::Request::kPing:
+      resp.set_xid(r.xid());
+      resp.mutable_ping();
+      break;
+    case proto::Request::kSetWatches: {
+      std::vector<proto::WatchEvent> fired;
+      sm_->SetWatches(r.set_watches(), sid, &watches_, &fired);
+      for (const auto& e : fired) s->SendEvent(e);  // before the response, as ZooKeeper does
+      resp.set_xid(r.xid());
+      resp.mutable_set_watches();
+      break;
+    }
+    case proto::Request::kAuth: {
+      // ACL schemes and auth packets arrive with the ZooKeeper protocol issue.
+      resp.set_xid(r.xid());
+      resp.set_error(proto::UNIMPLEMENTED);
+      LOG_EVERY_N(WARNING, 100) << "auth requested by " << s->peer() << ": not supported yet";
+      break;
+    }
+    case proto::Request::kWhoAmI: {
+      resp.set_xid(r.xid());
+      auto* id = resp.mutable_who_am_i()->add_client_info();
+      id->set_scheme("ip");
+      id->set_id(s->peer().substr(0, s->peer().rfind(':')));
+      break;
+    }
+    default:
+      resp = sm_->Read(r, sid, &watches_);
+      resp.set_xid(r.xid());
+      break;
+  }
+  resp.set_zxid(sm_->last_applied_zxid());
+  return resp;
+}
+
+proto::LogEntry ArborServer::NewEntry(int64_t session_id, int32_t xid) const {
+  proto::LogEntry e;
+  e.set_format_version(proto::LOG_FORMAT_V1);
+  e.set_session_id(session_id);
+  e.set_origin_server(options_.id);
+  e.set_xid(xid);
+  return e;
+}
+
+void ArborServer::StartAsync(net::ClientSession* s, uint64_t seq, const proto::Request& r) {
+  Waiter w{s->connection_id(), seq};
+  int64_t sid = s->session_id();
+  if (r.has_sync()) {
+    uint64_t ctx = next_sync_ctx_++;
+    Status st = raft_->ReadIndex(std::to_string(ctx));
+    if (!st.ok()) {
+      FailWaiter(w, r.xid(), proto::CONNECTIONLOSS);
+      return;
+    }
+    pending_syncs_[ctx] = PendingSync{w, r, 0, uv_now(loop_) + 4 * options_.election_ticks * options_.tick_ms};
+    return;
+  }
+  auto key = std::make_pair(sid, r.xid());
+  if (pending_writes_.count(key) != 0) {
+    FailWaiter(w, r.xid(), proto::MARSHALLINGERROR);  // the client reused an xid still in flight
+    return;
+  }
+  proto::LogEntry entry = NewEntry(sid, r.xid());
+  if (r.has_close_session()) {
+    entry.mutable_close_session()->set_session_id(sid);
+  } else {
+    *entry.mutable_request() = r;
+  }
+  proto::ErrorCode err = Submit(std::move(entry));
+  if (err != proto::OK) {
+    FailWaiter(w, r.xid(), err);
+    return;
+  }
+  pending_writes_[key] = w;
+}
+
+proto::ErrorCode ArborServer::Submit(proto::LogEntry entry) {
+  if (raft_->is_leader()) {
+    entry.set_time_ms(WallMs());
+    Status s = raft_->Propose(entry.SerializeAsString());
+    if (s.ok()) return proto::OK;
+    LOG_EVERY_N(WARNING, 100) << "proposal refused: " << s.ToString();
+    return s.code() == Status::Code::kBusy ? proto::THROTTLEDOP : proto::CONNECTIONLOSS;
+  }
+  if (leader_ == 0) return proto::CONNECTIONLOSS;  // no leader known: no quorum here
+  proto::PeerFrame f;
+  *f.mutable_forward()->mutable_entry() = std::move(entry);
+  return peers_->Send(leader_, f) ? proto::OK : proto::CONNECTIONLOSS;
+}
+
+void ArborServer::FailWaiter(const Waiter& w, int32_t xid, proto::ErrorCode error) {
+  net::ClientSession* s = Find(w.conn);
+  if (s == nullptr) return;
+  proto::Response resp;
+  resp.set_xid(xid);
+  resp.set_error(error);
+  resp.set_zxid(sm_->last_applied_zxid());
+  s->Complete(w.seq, std::move(resp));
+}
+
+void ArborServer::Touched(net::ClientSession* s) {
+  if (s->session_id() == 0) return;
+  if (raft_->is_leader()) {
+    expiry_.Touch(s->session_id(), static_cast<int64_t>(uv_now(loop_)));
+  } else {
+    heard_from_.insert(s->session_id());
+  }
+}
+
+void ArborServer::Disconnected(net::ClientSession* s) {
+  by_conn_.erase(s->connection_id());
+  auto it = by_session_.find(s->session_id());
+  if (it != by_session_.end() && it->second == s) by_session_.erase(it);
+}
+
+// ---- Peers --------------------------------------------------------------
+
+void ArborServer::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
+  switch (f.frame_case()) {
+    case proto::PeerFrame::kRaft:
+      raft_->Step(f.raft());
+      break;
+    case proto::PeerFrame::kForward: {
+      if (raft_->is_leader()) {
+        // The origin learns the outcome by applying the entry; if this
+        // proposal is refused or lost, it fails the write on leader change.
+        proto::LogEntry entry = std::move(*f.mutable_forward()->mutable_entry());
+        entry.set_time_ms(WallMs());
+        Status s = raft_->Propose(entry.SerializeAsString());
+        if (!s.ok()) {
+          LOG_EVERY_N(WARNING, 100) << "forwarded proposal from " << from << " refused: " << s.ToString();
+        }
+      }
+      break;
+    }
+    case proto::PeerFrame::kHeartbeats:
+      if (raft_->is_leader()) {
+        int64_t now = static_cast<int64_t>(uv_now(loop_));
+        for (int64_t id : f.heartbeats().session_ids()) expiry_.Touch(id, now);
+      }
+      break;
+    default: {
+      LOG_EVERY_N(WARNING, 100) << "unexpected peer frame " << f.frame_case() << " from " << from;
+      break;
+    }
+  }
+}
+
+}  // namespace arbor::core

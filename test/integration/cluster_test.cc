@@ -1,0 +1,154 @@
+// Three arbord processes on 127.0.0.1: replication, failover, sessions moving.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "test/integration/native_test_client.h"
+#include "test/integration/server_process.h"
+
+namespace arbor::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const std::vector<std::string> kFastFlags = {"--tick_ms=50", "--election_ticks=10", "--min_session_timeout_ms=500"};
+
+// The role a server last wrote to its status file ("" if unknown).
+std::string RoleOf(const ServerProcess& s) {
+  std::ifstream f(s.spec().data_dir + "/status");
+  std::string line;
+  std::getline(f, line);
+  auto p = line.find("role=");
+  if (p == std::string::npos) return "";
+  return line.substr(p + 5, line.find(' ', p) - p - 5);
+}
+
+int FindLeader(LocalCluster& c, int timeout_ms = 10000) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (Clock::now() < deadline) {
+    for (int i = 0; i < c.size(); ++i) {
+      if (c.server(i).running() && RoleOf(c.server(i)) == "leader") return i;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return -1;
+}
+
+TEST(ClusterTest, WritesThroughAnyServerAreVisibleOnAll) {
+  LocalCluster c(3, kFastFlags);
+  ASSERT_TRUE(c.StartAll());
+  std::vector<std::unique_ptr<NativeTestClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<NativeTestClient>());
+    ASSERT_EQ(clients.back()->Connect(c.client_port(i)).error(), proto::OK);
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(clients[static_cast<size_t>(i)]->Create("/from" + std::to_string(i), "v").error(), proto::OK);
+  }
+  for (auto& cl : clients) {
+    ASSERT_EQ(cl->Sync("/").error(), proto::OK);  // brings this server up to the leader's commit
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(cl->GetData("/from" + std::to_string(i)).error(), proto::OK);
+  }
+}
+
+TEST(ClusterTest, SessionMovesToAnotherServerWithItsEphemerals) {
+  LocalCluster c(3, kFastFlags);
+  ASSERT_TRUE(c.StartAll());
+  NativeTestClient a;
+  ASSERT_EQ(a.Connect(c.client_port(0), 4000).error(), proto::OK);
+  ASSERT_EQ(a.Create("/owned", "", proto::EPHEMERAL).error(), proto::OK);
+  int64_t sid = a.session_id();
+  std::string pw = a.password();
+  int64_t seen = a.last_zxid();
+  a.Close();
+  NativeTestClient b;
+  ASSERT_EQ(b.Connect(c.client_port(2), 4000, sid, pw, seen).error(), proto::OK);
+  EXPECT_EQ(b.session_id(), sid);
+  ASSERT_EQ(b.Sync("/").error(), proto::OK);
+  EXPECT_EQ(b.Exists("/owned").exists().stat().ephemeral_owner(), sid);
+  // Kept alive by b's traffic on server 3 for longer than its timeout.
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_EQ(b.Exists("/owned").error(), proto::OK) << "ephemeral vanished at " << i * 500 << " ms";
+  }
+}
+
+// kill -9 the leader while clients on the other servers write: a new leader
+// takes over, the clients keep working, and every acknowledged write exists
+// afterwards on every server (the killed one included, once it is back).
+TEST(ClusterTest, LeaderKilledUnderLoadLosesNoAcknowledgedWrite) {
+  LocalCluster c(3, kFastFlags);
+  ASSERT_TRUE(c.StartAll());
+  int leader = FindLeader(c);
+  ASSERT_GE(leader, 0);
+  {
+    NativeTestClient setup;
+    ASSERT_EQ(setup.Connect(c.client_port(leader)).error(), proto::OK);
+    ASSERT_EQ(setup.Create("/load", "").error(), proto::OK);
+  }
+  std::mutex mu;
+  std::set<std::string> acked;
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> kill_at_ns{0}, first_write_after_kill_ns{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 3; ++i) {
+    if (i == leader) continue;
+    writers.emplace_back([&, i] {
+      NativeTestClient w;
+      while (!stop) {
+        if (!w.connected() && w.Connect(c.client_port(i), 4000).error() != proto::OK) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
+        auto r = w.Create("/load/n-", "x", proto::PERSISTENT_SEQUENTIAL);
+        if (r.error() == proto::OK) {
+          int64_t now = Clock::now().time_since_epoch().count();
+          int64_t expect = 0;
+          if (kill_at_ns != 0) first_write_after_kill_ns.compare_exchange_strong(expect, now);
+          std::lock_guard<std::mutex> g(mu);
+          acked.insert(r.create().path());
+        } else if (r.error() == proto::CONNECTIONLOSS) {
+          w.Close();  // outcome unknown: not counted as acknowledged
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill_at_ns = Clock::now().time_since_epoch().count();
+  c.server(leader).Kill();
+  // Run until a few seconds of writes went through the new leader (bounded).
+  for (int i = 0; i < 150 && (first_write_after_kill_ns == 0 ||
+                              Clock::now().time_since_epoch().count() - first_write_after_kill_ns < 2'000'000'000);
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  for (auto& t : writers) t.join();
+  ASSERT_NE(first_write_after_kill_ns.load(), 0) << "no write succeeded after the leader was killed";
+  double failover_ms = static_cast<double>(first_write_after_kill_ns - kill_at_ns) / 1e6;
+  std::printf("failover: first acknowledged write %.0f ms after kill -9 of the leader; %zu writes acknowledged\n",
+              failover_ms, acked.size());
+  RecordProperty("failover_ms", static_cast<int>(failover_ms));
+
+  ASSERT_TRUE(c.server(leader).Start()) << c.server(leader).log_path();
+  for (int i = 0; i < 3; ++i) {
+    NativeTestClient r;
+    ASSERT_EQ(r.Connect(c.client_port(i)).error(), proto::OK);
+    ASSERT_EQ(r.Sync("/").error(), proto::OK);
+    auto kids = r.GetChildren("/load");
+    ASSERT_EQ(kids.error(), proto::OK);
+    std::set<std::string> present;
+    for (const auto& k : kids.get_children().children()) present.insert("/load/" + k);
+    size_t missing = 0;
+    for (const auto& p : acked) missing += present.count(p) == 0;
+    EXPECT_EQ(missing, 0u) << "server " << i + 1 << " lost acknowledged writes";
+  }
+}
+
+}  // namespace
+}  // namespace arbor::testing

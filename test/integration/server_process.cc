@@ -1,0 +1,176 @@
+#include "test/integration/server_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "test/integration/native_test_client.h"
+
+namespace arbor::testing {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  const char* tmp = getenv("TMPDIR");
+  std::string templ = std::string(tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  char* dir = mkdtemp(buf.data());
+  return dir ? std::string(dir) : std::string();
+}
+
+void RemoveTree(const std::string& path) {
+  std::error_code ec;
+  if (!path.empty()) std::filesystem::remove_all(path, ec);
+}
+
+ServerProcess::~ServerProcess() { Kill(); }
+
+bool ServerProcess::Start(bool wait_serving, int timeout_ms) {
+  if (pid_ > 0) return wait_serving ? WaitServing(timeout_ms) : true;
+  log_path_ = spec_.data_dir + ".log";
+  std::vector<std::string> args = {
+      ARBORD_PATH,
+      "--id=" + std::to_string(spec_.id),
+      "--data_dir=" + spec_.data_dir,
+      "--client_port=" + std::to_string(spec_.client_port),
+      "--peer_port=" + std::to_string(spec_.peer_port),
+      "--bind=127.0.0.1",
+  };
+  if (!spec_.peers.empty()) args.push_back("--peers=" + spec_.peers);
+  for (const auto& f : spec_.extra_flags) args.push_back(f);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  pid_ = pid;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;  // exited during start-up: see log_path()
+    }
+    if (!wait_serving) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(spec_.client_port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+      ::close(fd);
+      if (ok) return true;
+    } else {
+      NativeTestClient c;
+      if (c.Connect(spec_.client_port, 5000).error() == proto::OK) {
+        c.CloseSession();
+        return true;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+bool ServerProcess::WaitServing(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    NativeTestClient c;
+    if (c.Connect(spec_.client_port, 5000).error() == proto::OK) {
+      c.CloseSession();
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+bool ServerProcess::Terminate(int timeout_ms) {
+  if (pid_ <= 0) return true;
+  ::kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill();
+  return false;
+}
+
+LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags) {
+  root_ = MakeTempDir("arbor-cluster");
+  std::vector<ServerSpec> specs;
+  std::string peers;
+  for (int i = 0; i < n; ++i) {
+    ServerSpec s;
+    s.id = static_cast<uint64_t>(i + 1);
+    s.client_port = FreePort();
+    s.peer_port = FreePort();
+    s.data_dir = root_ + "/node" + std::to_string(i + 1);
+    s.extra_flags = extra_flags;
+    peers += (i ? "," : "") + std::to_string(s.id) + "=127.0.0.1:" + std::to_string(s.peer_port);
+    specs.push_back(s);
+  }
+  for (auto& s : specs) {
+    if (n > 1) s.peers = peers;
+    servers_.push_back(std::make_unique<ServerProcess>(s));
+  }
+}
+
+LocalCluster::~LocalCluster() {
+  servers_.clear();  // kills
+  if (getenv("ARBOR_KEEP_TEST_DATA") == nullptr) RemoveTree(root_);
+}
+
+bool LocalCluster::StartAll() {
+  // Start all before waiting: a cluster serves only once a quorum is up.
+  for (auto& s : servers_) {
+    if (!s->Start(/*wait_serving=*/false)) return false;
+  }
+  for (auto& s : servers_) {
+    if (!s->WaitServing()) return false;
+  }
+  return true;
+}
+
+}  // namespace arbor::testing

@@ -1,0 +1,230 @@
+// A single arbord process on 127.0.0.1, driven over the native protocol.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "test/integration/native_test_client.h"
+#include "test/integration/server_process.h"
+
+namespace arbor::testing {
+namespace {
+
+class SingleNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("arbor-single");
+    ServerSpec spec;
+    spec.client_port = FreePort();
+    spec.peer_port = FreePort();
+    spec.data_dir = dir_ + "/data";
+    spec.extra_flags = {"--min_session_timeout_ms=500", "--tick_ms=50"};
+    server_ = std::make_unique<ServerProcess>(spec);
+    ASSERT_TRUE(server_->Start()) << "arbord did not start; log: " << server_->log_path();
+  }
+  void TearDown() override {
+    server_.reset();
+    RemoveTree(dir_);
+  }
+  int port() const { return server_->spec().client_port; }
+  void Connect(NativeTestClient* c, int32_t timeout_ms = 10000) {
+    ASSERT_EQ(c->Connect(port(), timeout_ms).error(), proto::OK);
+  }
+
+  std::string dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(SingleNodeTest, CreateReadUpdateDelete) {
+  NativeTestClient c;
+  Connect(&c);
+  auto r = c.Create("/app", "v1");
+  ASSERT_EQ(r.error(), proto::OK);
+  EXPECT_EQ(r.create().path(), "/app");
+  EXPECT_EQ(c.Create("/app", "again").error(), proto::NODEEXISTS);
+  r = c.GetData("/app");
+  ASSERT_EQ(r.error(), proto::OK);
+  EXPECT_EQ(r.get_data().data(), "v1");
+  EXPECT_EQ(r.get_data().stat().version(), 0);
+  EXPECT_EQ(c.SetData("/app", "v2", 0).error(), proto::OK);
+  EXPECT_EQ(c.SetData("/app", "v3", 0).error(), proto::BADVERSION);
+  EXPECT_EQ(c.GetData("/app").get_data().data(), "v2");
+  EXPECT_EQ(c.Create("/app/child", "").error(), proto::OK);
+  EXPECT_EQ(c.Delete("/app").error(), proto::NOTEMPTY);
+  auto kids = c.GetChildren("/app");
+  ASSERT_EQ(kids.get_children().children_size(), 1);
+  EXPECT_EQ(kids.get_children().children(0), "child");
+  EXPECT_EQ(c.Delete("/app/child").error(), proto::OK);
+  EXPECT_EQ(c.Delete("/app", 5).error(), proto::BADVERSION);
+  EXPECT_EQ(c.Delete("/app").error(), proto::OK);
+  EXPECT_EQ(c.Exists("/app").error(), proto::NONODE);
+  EXPECT_EQ(c.GetData("bad-path").error(), proto::BADARGUMENTS);
+}
+
+TEST_F(SingleNodeTest, SequentialAndEphemeralNodes) {
+  NativeTestClient a, b;
+  Connect(&a);
+  Connect(&b);
+  ASSERT_EQ(a.Create("/q", "").error(), proto::OK);
+  auto s1 = a.Create("/q/item-", "", proto::PERSISTENT_SEQUENTIAL);
+  auto s2 = a.Create("/q/item-", "", proto::PERSISTENT_SEQUENTIAL);
+  EXPECT_EQ(s1.create().path(), "/q/item-0000000000");
+  EXPECT_EQ(s2.create().path(), "/q/item-0000000001");
+  auto e = a.Create("/q/eph", "", proto::EPHEMERAL);
+  ASSERT_EQ(e.error(), proto::OK);
+  EXPECT_EQ(b.Exists("/q/eph").exists().stat().ephemeral_owner(), a.session_id());
+  EXPECT_EQ(a.Create("/q/eph/child", "").error(), proto::NOCHILDRENFOREPHEMERALS);
+  EXPECT_EQ(a.CloseSession().error(), proto::OK);
+  EXPECT_EQ(b.Exists("/q/eph").error(), proto::NONODE);
+}
+
+TEST_F(SingleNodeTest, MultiIsAllOrNothing) {
+  NativeTestClient c;
+  Connect(&c);
+  proto::Request ok;
+  auto* m = ok.mutable_multi();
+  m->add_ops()->mutable_create()->set_path("/m1");
+  m->mutable_ops(0)->mutable_create()->add_acl()->set_perms(proto::PERM_ALL);
+  m->mutable_ops(0)->mutable_create()->mutable_acl(0)->mutable_id()->set_scheme("world");
+  m->mutable_ops(0)->mutable_create()->mutable_acl(0)->mutable_id()->set_id("anyone");
+  *m->add_ops() = m->ops(0);
+  m->mutable_ops(1)->mutable_create()->set_path("/m2");
+  auto r = c.Call(ok);
+  ASSERT_EQ(r.error(), proto::OK);
+  ASSERT_EQ(r.multi().results_size(), 2);
+
+  proto::Request bad = ok;
+  bad.mutable_multi()->mutable_ops(0)->mutable_create()->set_path("/m3");  // would succeed
+  // ops(1) creates /m2 again: NODEEXISTS, so /m3 must not appear.
+  r = c.Call(bad);
+  EXPECT_EQ(r.error(), proto::NODEEXISTS);
+  ASSERT_EQ(r.multi().results_size(), 2);
+  EXPECT_EQ(r.multi().results(1).error(), proto::NODEEXISTS);
+  EXPECT_EQ(c.Exists("/m3").error(), proto::NONODE);
+}
+
+TEST_F(SingleNodeTest, WatchesFireOnceForOtherClientsChanges) {
+  NativeTestClient w, x;
+  Connect(&w);
+  Connect(&x);
+  ASSERT_EQ(x.Create("/cfg", "a").error(), proto::OK);
+  ASSERT_EQ(w.GetData("/cfg", /*watch=*/true).error(), proto::OK);
+  ASSERT_EQ(w.GetChildren("/cfg", /*watch=*/true).error(), proto::OK);
+  ASSERT_EQ(x.SetData("/cfg", "b").error(), proto::OK);
+  proto::WatchEvent ev;
+  ASSERT_TRUE(w.NextEvent(&ev));
+  EXPECT_EQ(ev.type(), proto::NODE_DATA_CHANGED);
+  EXPECT_EQ(ev.path(), "/cfg");
+  ASSERT_EQ(x.SetData("/cfg", "c").error(), proto::OK);  // one-shot: no second event
+  ASSERT_EQ(x.Create("/cfg/k", "").error(), proto::OK);
+  ASSERT_TRUE(w.NextEvent(&ev));
+  EXPECT_EQ(ev.type(), proto::NODE_CHILDREN_CHANGED);
+  EXPECT_FALSE(w.NextEvent(&ev, 300));
+}
+
+TEST_F(SingleNodeTest, SessionExpiryRemovesEphemeralsAndNotifiesWatchers) {
+  NativeTestClient owner, watcher;
+  Connect(&owner, 1000);
+  Connect(&watcher);
+  ASSERT_EQ(owner.Create("/lock", "", proto::EPHEMERAL).error(), proto::OK);
+  ASSERT_EQ(watcher.Exists("/lock", /*watch=*/true).error(), proto::OK);
+  int64_t sid = owner.session_id();
+  std::string pw = owner.password();
+  owner.Close();  // vanish without closing the session: it must expire
+  proto::WatchEvent ev;
+  ASSERT_TRUE(watcher.NextEvent(&ev, 8000)) << "no NodeDeleted after the owner's session timeout";
+  EXPECT_EQ(ev.type(), proto::NODE_DELETED);
+  EXPECT_EQ(ev.path(), "/lock");
+  NativeTestClient again;
+  EXPECT_EQ(again.Connect(port(), 1000, sid, pw).error(), proto::SESSIONEXPIRED);
+}
+
+TEST_F(SingleNodeTest, SessionResumesWithIdAndPassword) {
+  NativeTestClient a;
+  Connect(&a, 5000);
+  ASSERT_EQ(a.Create("/mine", "", proto::EPHEMERAL).error(), proto::OK);
+  int64_t sid = a.session_id();
+  std::string pw = a.password();
+  a.Close();
+  NativeTestClient b;
+  EXPECT_EQ(b.Connect(port(), 5000, sid, "wrong-password-0").error(), proto::SESSIONEXPIRED);
+  ASSERT_EQ(b.Connect(port(), 5000, sid, pw).error(), proto::OK);
+  EXPECT_EQ(b.Exists("/mine").exists().stat().ephemeral_owner(), sid);
+}
+
+TEST_F(SingleNodeTest, RefusesClientThatSawANewerState) {
+  NativeTestClient c;
+  EXPECT_NE(c.Connect(port(), 5000, 0, "", /*last_zxid_seen=*/1 << 30).error(), proto::OK);
+}
+
+TEST_F(SingleNodeTest, SyncAndPipelinedRequestsAnswerInOrder) {
+  NativeTestClient c;
+  Connect(&c);
+  std::vector<proto::Request> batch;
+  for (int i = 0; i < 50; ++i) {
+    proto::Request r;
+    auto* cr = r.mutable_create();
+    cr->set_path("/p" + std::to_string(i));
+    auto* acl = cr->add_acl();
+    acl->set_perms(proto::PERM_ALL);
+    acl->mutable_id()->set_scheme("world");
+    acl->mutable_id()->set_id("anyone");
+    batch.push_back(r);
+    proto::Request g;
+    g.mutable_get_data()->set_path("/p" + std::to_string(i));
+    batch.push_back(g);  // must see the create just before it
+  }
+  auto out = c.CallMany(batch);
+  ASSERT_EQ(out.size(), batch.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].error(), proto::OK) << "request " << i;
+    if (i > 0) {
+      EXPECT_GT(out[i].xid(), out[i - 1].xid());
+    }
+  }
+  EXPECT_EQ(c.Sync("/").error(), proto::OK);
+}
+
+TEST_F(SingleNodeTest, RestartKeepsAcknowledgedData) {
+  {
+    NativeTestClient c;
+    Connect(&c);
+    for (int i = 0; i < 100; ++i) ASSERT_EQ(c.Create("/k" + std::to_string(i), "x").error(), proto::OK);
+  }
+  server_->Kill();  // SIGKILL: only what was durable before each answer survives
+  ASSERT_TRUE(server_->Start()) << server_->log_path();
+  NativeTestClient c;
+  Connect(&c);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(c.GetData("/k" + std::to_string(i)).error(), proto::OK) << i;
+  ASSERT_TRUE(server_->Terminate());
+  ASSERT_TRUE(server_->Start()) << server_->log_path();
+  NativeTestClient d;
+  Connect(&d);
+  EXPECT_EQ(d.GetData("/k99").get_data().data(), "x");
+}
+
+TEST_F(SingleNodeTest, MalformedFrameClosesOnlyThatConnection) {
+  NativeTestClient good;
+  Connect(&good);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  const char junk[] = "\x00\x00\x00\x05hello";
+  ASSERT_EQ(send(fd, junk, 9, MSG_NOSIGNAL), 9);
+  char buf[16];
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  EXPECT_EQ(recv(fd, buf, sizeof(buf), 0), 0);  // closed by the server
+  close(fd);
+  EXPECT_EQ(good.Create("/still-serving", "").error(), proto::OK);
+}
+
+}  // namespace
+}  // namespace arbor::testing
