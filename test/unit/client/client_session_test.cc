@@ -193,6 +193,21 @@ TEST_F(ClientSessionTest, RefusingServerIsSkipped) {
   EXPECT_EQ(c->state(), S::kConnected);
 }
 
+TEST_F(ClientSessionTest, ServerThatNeverAnswersTheHandshakeIsAbandoned) {
+  std::vector<HostPort> order = {{"127.0.0.1", a_->port()}, {"127.0.0.1", b_->port()}};
+  ShuffleHosts(&order, 1);
+  FakeServer* mute = order[0].port == a_->port() ? a_.get() : b_.get();
+  FakeServer* good = mute == a_.get() ? b_.get() : a_.get();
+  mute->set_ignore_handshakes(true);
+  ClientOptions o = FastOptions(a_->address() + "," + b_->address(), 3000);
+  o.attempt_timeout_ms = 100;
+  auto t0 = std::chrono::steady_clock::now();
+  Client* c = Connect(o);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(90));
+  EXPECT_EQ(c->current_server(), good->address());
+  EXPECT_EQ(mute->handshakes().size(), 1u);
+}
+
 TEST_F(ClientSessionTest, ExpiredSessionIsReportedAndNeverReplaced) {
   Client* c = Connect(FastOptions(a_->address()));
   int64_t id = c->session_id();
