@@ -1,20 +1,50 @@
 #include "server/storage/data_dir.h"
 
+#include <fcntl.h>
 #include <glog/logging.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 namespace arbor::storage {
+namespace {
+
+constexpr char kMarker[] = "/INITIALIZED";
+
+// A server whose log vanished must not start empty under its old id: it
+// would forget its vote and the entries it acknowledged. The marker, made
+// once the log database first opened, tells "new" from "lost".
+Status CheckLogNotLost(const std::string& path) {
+  if (!FileSize(path + kMarker).ok() || FileSize(path + "/log/data.mdb").ok()) return Status::Ok();
+  return Status::Corruption(path + "/log/data.mdb is missing but " + path + kMarker +
+                            " says this directory held a log: it was deleted or the wrong volume is mounted. "
+                            "Refusing to start empty (the server would forget its vote and acknowledged "
+                            "entries). Restore the data directory from a backup, or replace the server: remove "
+                            "it from the cluster, wipe the directory and add it back.");
+}
+
+Status MarkInitialized(const std::string& path) {
+  if (FileSize(path + kMarker).ok()) return Status::Ok();
+  int fd = ::open((path + kMarker).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("create", path + kMarker, errno);
+  Status s = ::fsync(fd) == 0 ? Status::Ok() : ErrnoStatus("fsync", path + kMarker, errno);
+  ::close(fd);
+  ARBOR_RETURN_IF_ERROR(s);
+  return SyncDir(path);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const StorageOptions& options) {
   ARBOR_RETURN_IF_ERROR(EnsureDir(path));
   Result<DirLock> lock = DirLock::Acquire(path + "/LOCK");
   if (!lock.ok()) return lock.status();
   std::unique_ptr<DataDir> dd(new DataDir(path, std::move(lock).value()));
+  ARBOR_RETURN_IF_ERROR(CheckLogNotLost(path));
   Result<std::unique_ptr<LogStore>> log = LogStore::Open(path + "/log", options);
   if (!log.ok()) return log.status();
   dd->log_ = std::move(log).value();
+  ARBOR_RETURN_IF_ERROR(MarkInitialized(path));
   dd->notes_ = dd->log_->notes();
   dd->snapshots_ = std::make_unique<SnapshotStore>(path + "/snap");
   ARBOR_RETURN_IF_ERROR(dd->snapshots_->Init());

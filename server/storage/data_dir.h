@@ -1,6 +1,8 @@
 // DataDir: one server's data directory, opened with crash recovery.
 //
 //   <data>/LOCK            flock'ed while a server uses the directory
+//   <data>/INITIALIZED     made once the log database first opened; with it
+//                          present, a missing log/data.mdb refuses the open
 //   <data>/log/data.mdb    LMDB: log, hard state, membership, snapshot record
 //   <data>/log/lock.mdb    LMDB's reader table
 //   <data>/snap/snap-<index>-<term>.snap   snapshot files (snapshot_file.h)

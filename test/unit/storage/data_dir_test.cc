@@ -58,6 +58,17 @@ TEST_F(StorageDataDirTest, FreshDirectoryHasNoSnapshot) {
   EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/log/data.mdb"));
 }
 
+TEST_F(StorageDataDirTest, DeletedLogIsNotMistakenForANewServer) {
+  Populate({30}, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir_.path() + "/INITIALIZED"));
+  std::filesystem::remove_all(dir_.path() + "/log");
+  Result<std::unique_ptr<DataDir>> r = DataDir::Open(dir_.path(), TestOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
+  EXPECT_THAT(r.status().message(), HasSubstr("/log/data.mdb is missing"));
+  EXPECT_TRUE(std::filesystem::exists(SnapPath(30))) << "nothing is deleted on the way out";
+}
+
 TEST_F(StorageDataDirTest, SecondOpenOfALockedDirectoryIsRefused) {
   auto dd = OpenOrDie();
   Result<std::unique_ptr<DataDir>> again = DataDir::Open(dir_.path(), TestOptions());
