@@ -68,7 +68,9 @@ class LogStore : public raft::Storage {
                                                 Mode mode = Mode::kReadWrite);
   ~LogStore() override;
 
-  // raft::Storage (thread-safe, see above).
+  // raft::Storage (thread-safe, see above). FirstIndex() is base().index + 1
+  // and Term(FirstIndex() - 1) answers the base's term; because compaction
+  // keeps a trailing margin, the base may lie below Snapshot().index.
   Status InitialState(raft::HardState* hard_state, raft::ConfState* conf_state) const override;
   Result<std::vector<raft::Entry>> Entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const override;
   Result<uint64_t> Term(uint64_t i) const override;
