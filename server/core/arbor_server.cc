@@ -339,6 +339,13 @@ void ArborServer::Disconnected(net::ClientSession* s) {
 void ArborServer::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
   switch (f.frame_case()) {
     case proto::PeerFrame::kRaft:
+      if (f.raft().type() == raft::MSG_SNAP &&
+          !(snapshot_receiver_ &&
+            snapshot_receiver_->HasComplete(f.raft().snapshot().index(), f.raft().snapshot().term()))) {
+        // Its data did not arrive whole: the leader will probe and send again.
+        LOG(WARNING) << "snapshot " << f.raft().snapshot().index() << " from " << from << " is incomplete; ignored";
+        break;
+      }
       raft_->Step(f.raft());
       break;
     case proto::PeerFrame::kForward: {
@@ -352,6 +359,12 @@ void ArborServer::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
           LOG_EVERY_N(WARNING, 100) << "forwarded proposal from " << from << " refused: " << s.ToString();
         }
       }
+      break;
+    }
+    case proto::PeerFrame::kSnapshotChunk: {
+      if (!snapshot_receiver_) snapshot_receiver_ = std::make_unique<SnapshotReceiver>(data_->snapshots());
+      Status s = snapshot_receiver_->OnChunk(from, f.snapshot_chunk());
+      if (!s.ok()) LOG(WARNING) << "snapshot chunk from " << from << " dropped: " << s.ToString();
       break;
     }
     case proto::PeerFrame::kHeartbeats:

@@ -29,6 +29,7 @@
 #include "common/status.h"
 #include "proto/log_entry.pb.h"
 #include "server/core/raft_driver.h"
+#include "server/core/snapshot_transfer.h"
 #include "server/net/client_session.h"
 #include "server/net/peer_transport.h"
 #include "server/net/tcp_listener.h"
@@ -92,6 +93,8 @@ class ArborServer : public net::ClientService, public Applier {
   void ApplyEntry(const raft::Entry& entry) override;
   void OnSoftState(const raft::SoftState& soft) override;
   void OnReadState(const raft::ReadState& rs) override;
+  void InstallSnapshot(const raft::SnapshotMetadata& meta) override;
+  void SendSnapshot(const raft::Message& msg_snap) override;
 
  private:
   // Where the answer to an async request goes.
@@ -127,6 +130,7 @@ class ArborServer : public net::ClientService, public Applier {
   void MaybeSnapshot();
   void WriteStatusFile();
   void AbortPendingWrites();
+  void PumpSnapshots();
 
   int64_t NextSessionId();
   int64_t WallMs() const;
@@ -152,7 +156,9 @@ class ArborServer : public net::ClientService, public Applier {
   std::map<int64_t, Waiter> pending_connects_;  // new session id -> handshake
   std::map<uint64_t, PendingSync> pending_syncs_;  // ReadIndex context -> sync
   uint64_t next_sync_ctx_ = 1;
-  std::set<int64_t> heard_from_;  // follower: sessions to report to the leader
+  std::set<int64_t> heard_from_;
+  std::map<uint64_t, std::unique_ptr<SnapshotSender>> snapshot_senders_;  // by follower
+  std::unique_ptr<SnapshotReceiver> snapshot_receiver_;  // follower: sessions to report to the leader
   int64_t next_session_id_ = 0;
   int64_t last_reap_ms_ = 0;
   int64_t last_status_ms_ = 0;

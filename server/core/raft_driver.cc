@@ -87,6 +87,15 @@ void RaftDriver::Campaign() {
   Kick();
 }
 
+void RaftDriver::ReportSnapshot(uint64_t to, bool ok) {
+  raft::Message m;
+  m.set_type(raft::MSG_SNAP_STATUS);
+  m.set_from(to);
+  m.set_to(node_->id());
+  m.set_reject(!ok);
+  Step(m);
+}
+
 void RaftDriver::OnTick(uv_timer_t* t) {
   auto* self = static_cast<RaftDriver*>(t->data);
   self->node_->Tick();
@@ -111,12 +120,15 @@ void RaftDriver::OnIdle(uv_idle_t* h) {
 void RaftDriver::HandleReady() {
   raft::Ready rd = node_->GetReady();
   if (rd.soft_state) applier_->OnSoftState(*rd.soft_state);
-  CHECK(!rd.snapshot) << "installing a snapshot received from the leader is not supported yet "
-                         "(restore this server's data directory from a peer)";
-
-  // 1. Start the write.
+  // 1. Start the write: the snapshot install first, then entries + hard state.
   PendingPersist p{0, rd.persist_id, std::move(rd.messages_after_persist)};
-  if (rd.MustPersist()) {
+  if (rd.snapshot) {
+    Result<uint64_t> seq = storage_thread_->SubmitSnapshotInstalled(*rd.snapshot);
+    CHECK(seq.ok()) << "storage refused to install snapshot " << rd.snapshot->index() << ": "
+                    << seq.status().ToString();
+    p.storage_seq = *seq;
+  }
+  if (rd.hard_state || !rd.entries.empty()) {
     storage::WriteBatch batch;
     batch.hard_state = rd.hard_state;
     batch.entries = std::move(rd.entries);
@@ -132,7 +144,11 @@ void RaftDriver::HandleReady() {
   // 2. Messages that need not wait for the write.
   SendAll(&rd.messages);
 
-  // 3. Apply.
+  // 3. Apply: the snapshot's state first, then the entries after it.
+  if (rd.snapshot) {
+    applier_->InstallSnapshot(*rd.snapshot);
+    applied_ = rd.snapshot->index();
+  }
   for (const raft::Entry& e : rd.committed_entries) {
     if (e.type() == raft::ENTRY_CONF_CHANGE) {
       raft::ConfChange cc;
@@ -157,6 +173,10 @@ void RaftDriver::HandleReady() {
 void RaftDriver::SendAll(std::vector<raft::Message>* messages) {
   for (raft::Message& m : *messages) {
     if (m.to() == node_->id()) continue;  // the core handles self-messages internally
+    if (m.type() == raft::MSG_SNAP) {
+      applier_->SendSnapshot(m);  // the data goes first, out of band
+      continue;
+    }
     proto::PeerFrame f;
     *f.mutable_raft() = std::move(m);
     send_(f.raft().to(), f);
@@ -165,8 +185,13 @@ void RaftDriver::SendAll(std::vector<raft::Message>* messages) {
 
 void RaftDriver::OnStorageDone(uv_async_t* a) {
   auto* self = static_cast<RaftDriver*>(a->data);
+  // Every operation of the storage thread completes in submission order, so
+  // the highest completed seq covers all before it.
   for (const storage::Completion& c : self->completions_->Drain()) {
-    if (c.kind == storage::Completion::Kind::kWrite && c.seq > self->durable_seq_) self->durable_seq_ = c.seq;
+    CHECK(c.status.ok() || c.kind == storage::Completion::Kind::kSnapshotRecorded)
+        << "storage operation " << c.seq << " failed: " << c.status.ToString();
+    if (!c.status.ok()) LOG(ERROR) << "snapshot not recorded: " << c.status.ToString();
+    if (c.seq > self->durable_seq_) self->durable_seq_ = c.seq;
   }
   if (self->stopped_) return;
   self->ResolvePersisted();

@@ -43,6 +43,13 @@ class Applier {
   virtual void OnSoftState(const raft::SoftState& soft) = 0;
   // A ReadIndex answer: once applied >= rs.index, reads are linearizable.
   virtual void OnReadState(const raft::ReadState& rs) = 0;
+  // Replace the state with the snapshot received from the leader (its file
+  // is durable: it was committed before the core saw the MSG_SNAP).
+  virtual void InstallSnapshot(const raft::SnapshotMetadata& meta) = 0;
+  // The core wants a snapshot streamed to a follower (MSG_SNAP). The
+  // application sends the data and then the message, and reports the end
+  // with RaftDriver::ReportSnapshot.
+  virtual void SendSnapshot(const raft::Message& msg_snap) = 0;
 };
 
 struct RaftDriverOptions {
@@ -73,6 +80,8 @@ class RaftDriver {
   void Step(const raft::Message& m);
   // Starts an election now (a single-voter cluster need not wait).
   void Campaign();
+  // The snapshot transfer to `to` ended (ok: the data and MSG_SNAP were sent).
+  void ReportSnapshot(uint64_t to, bool ok);
 
   uint64_t id() const { return node_->id(); }
   uint64_t leader() const { return node_->lead(); }

@@ -2,6 +2,7 @@
 #include <glog/logging.h>
 
 #include "server/core/arbor_server.h"
+#include "server/storage/snapshot_file.h"
 
 namespace arbor::core {
 
@@ -144,6 +145,79 @@ void ArborServer::FinishSyncs() {
       s->Complete(p.waiter.seq, std::move(resp));
     }
     it = pending_syncs_.erase(it);
+  }
+}
+
+void ArborServer::InstallSnapshot(const raft::SnapshotMetadata& meta) {
+  std::string path;
+  if (snapshot_receiver_ && snapshot_receiver_->HasComplete(meta.index(), meta.term())) {
+    path = snapshot_receiver_->complete_path();
+  } else {
+    path = data_->snapshots()->dir() + "/" + storage::SnapshotFileName(meta.index(), meta.term());
+  }
+  auto reader = storage::SnapshotFileReader::Open(path);
+  CHECK(reader.ok()) << "snapshot " << path << " announced by the leader cannot be opened: "
+                     << reader.status().ToString();
+  auto sm = tree::StateMachine::Load(reader->get(), options_.tree);
+  CHECK(sm.ok()) << "snapshot " << path << " does not load: " << sm.status().ToString();
+  sm_ = std::move(sm).value();
+  last_snapshot_index_ = meta.index();
+  LOG(INFO) << "installed snapshot at index " << meta.index() << " from the leader ("
+            << sm_->tree().node_count() << " znodes)";
+  // Watches and pending work refer to a history this server skipped: its
+  // clients reconnect and re-send their watches with their last zxid, and
+  // the server fires those whose nodes changed (ZooKeeper's setWatches).
+  AbortPendingWrites();
+  std::vector<net::ClientSession*> all;
+  for (auto& [conn, s] : by_conn_) all.push_back(s);
+  for (net::ClientSession* s : all) s->Terminate(proto::CONNECTIONLOSS, Status::Ok());
+  for (const auto& [id, info] : sm_->sessions().all()) {
+    expiry_.Add(id, info.timeout_ms, static_cast<int64_t>(uv_now(loop_)));
+  }
+}
+
+void ArborServer::SendSnapshot(const raft::Message& msg_snap) {
+  uint64_t to = msg_snap.to();
+  if (snapshot_senders_.count(to) != 0) return;  // one transfer per follower at a time
+  auto sender = SnapshotSender::Open(*data_->snapshots(), msg_snap);
+  if (!sender.ok()) {
+    LOG(WARNING) << "cannot send snapshot to " << to << ": " << sender.status().ToString();
+    raft_->ReportSnapshot(to, false);
+    return;
+  }
+  LOG(INFO) << "sending snapshot at index " << msg_snap.snapshot().index() << " to server " << to;
+  snapshot_senders_[to] = std::move(sender).value();
+  PumpSnapshots();
+}
+
+void ArborServer::PumpSnapshots() {
+  constexpr size_t kMaxQueued = 8 << 20;  // keep room for Raft traffic on the same connection
+  for (auto it = snapshot_senders_.begin(); it != snapshot_senders_.end();) {
+    SnapshotSender& s = *it->second;
+    bool finished = false, failed = false;
+    while (peers_->QueuedBytes(s.to()) < kMaxQueued) {
+      proto::PeerFrame frame;
+      auto more = s.Next(&frame);
+      if (!more.ok()) {
+        LOG(WARNING) << "snapshot to " << s.to() << " failed: " << more.status().ToString();
+        failed = true;
+        break;
+      }
+      if (!*more) {
+        finished = true;
+        break;
+      }
+      if (!peers_->Send(s.to(), frame)) {
+        failed = true;  // not connected: the core will retry later
+        break;
+      }
+    }
+    if (finished || failed) {
+      raft_->ReportSnapshot(s.to(), finished);
+      it = snapshot_senders_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 

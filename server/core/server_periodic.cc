@@ -52,6 +52,7 @@ void ArborServer::Periodic() {
     it = pending_syncs_.erase(it);
   }
   MaybeSnapshot();
+  PumpSnapshots();
   if (now - last_status_ms_ >= 1000) {
     last_status_ms_ = now;
     WriteStatusFile();

@@ -213,6 +213,12 @@ bool PeerTransport::Connected(uint64_t to) const {
   return it != outbound_.end() && it->second->conn != nullptr;
 }
 
+size_t PeerTransport::QueuedBytes(uint64_t to) const {
+  auto it = outbound_.find(to);
+  if (it == outbound_.end() || it->second->conn == nullptr) return 0;
+  return it->second->conn->output_queued_bytes();
+}
+
 void PeerTransport::Close() {
   if (closed_) return;
   closed_ = true;

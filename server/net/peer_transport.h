@@ -50,6 +50,9 @@ class PeerTransport {
   // False if dropped (not connected or queue full).
   bool Send(uint64_t to, const proto::PeerFrame& frame);
   bool Connected(uint64_t to) const;
+  // Bytes waiting to be written to `to` (0 when not connected), so a bulk
+  // sender (snapshot chunks) can pace itself.
+  size_t QueuedBytes(uint64_t to) const;
   int listen_port() const { return listener_.port(); }
 
   uint64_t dropped_frames() const { return dropped_; }

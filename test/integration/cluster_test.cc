@@ -150,5 +150,48 @@ TEST(ClusterTest, LeaderKilledUnderLoadLosesNoAcknowledgedWrite) {
   }
 }
 
+// A follower down while the others write far past the compaction margin can
+// no longer catch up from the log: it must receive a snapshot, then the log.
+TEST(ClusterTest, FarBehindFollowerCatchesUpThroughSnapshot) {
+  std::vector<std::string> flags = kFastFlags;
+  flags.push_back("--snapshot_every_entries=200");
+  flags.push_back("--storage_compact_margin_entries=20");
+  flags.push_back("--storage_compact_chunk_entries=100");
+  LocalCluster c(3, flags);
+  ASSERT_TRUE(c.StartAll());
+  int leader = FindLeader(c);
+  ASSERT_GE(leader, 0);
+  int lagger = (leader + 1) % 3;
+  c.server(lagger).Kill();
+  NativeTestClient w;
+  ASSERT_EQ(w.Connect(c.client_port(leader)).error(), proto::OK);
+  ASSERT_EQ(w.Create("/big", "").error(), proto::OK);
+  std::vector<proto::Request> batch;
+  for (int i = 0; i < 1500; ++i) {
+    proto::Request r;
+    auto* cr = r.mutable_create();
+    cr->set_path("/big/n" + std::to_string(i));
+    cr->set_data(std::string(100, 'd'));
+    auto* acl = cr->add_acl();
+    acl->set_perms(proto::PERM_ALL);
+    acl->mutable_id()->set_scheme("world");
+    acl->mutable_id()->set_id("anyone");
+    batch.push_back(r);
+  }
+  for (const auto& r : w.CallMany(batch)) ASSERT_EQ(r.error(), proto::OK);
+  // Give the leader time to snapshot and compact (snapshots run every tick).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  ASSERT_TRUE(c.server(lagger).Start()) << c.server(lagger).log_path();
+  NativeTestClient r;
+  ASSERT_EQ(r.Connect(c.client_port(lagger)).error(), proto::OK);
+  ASSERT_EQ(r.Sync("/").error(), proto::OK);
+  auto kids = r.GetChildren("/big");
+  ASSERT_EQ(kids.error(), proto::OK);
+  EXPECT_EQ(kids.get_children().children_size(), 1500);
+  std::ifstream log(c.server(lagger).log_path());
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("installed snapshot"), std::string::npos) << "caught up without a snapshot: the test did not test it";
+}
+
 }  // namespace
 }  // namespace arbor::testing
