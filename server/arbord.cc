@@ -66,9 +66,10 @@ struct Shutdown {
 void OnSignal(uv_signal_t* h, int signum) {
   auto* sd = static_cast<Shutdown*>(h->data);
   LOG(INFO) << "signal " << signum << ": shutting down";
-  sd->server->Stop();
-  uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigterm), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigint), nullptr);
+  sd->server->Shutdown([sd] {
+    uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigterm), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigint), nullptr);
+  });
 }
 
 }  // namespace

@@ -138,6 +138,32 @@ void ArborServer::Stop() {
   saver_.reset();  // waits for a snapshot being written
 }
 
+void ArborServer::Shutdown(std::function<void()> stopped) {
+  if (stopped_ || on_shutdown_) return;
+  on_shutdown_ = std::move(stopped);
+  if (raft_->is_leader()) {
+    for (const auto& [id, addr] : options_.peers) {
+      if (id == options_.id || !peers_->Connected(id)) continue;
+      LOG(INFO) << "shutting down: handing leadership to server " << id;
+      Status s = raft_->TransferLeadership(id);
+      if (s.ok()) {
+        shutdown_deadline_ms_ = static_cast<int64_t>(uv_now(loop_)) + 2 * options_.election_ticks * options_.tick_ms;
+        return;  // Periodic() finishes once leadership moved or the deadline passed
+      }
+      LOG(WARNING) << "leadership transfer to " << id << " refused: " << s.ToString();
+      break;
+    }
+  }
+  FinishShutdown();
+}
+
+void ArborServer::FinishShutdown() {
+  auto done = std::move(on_shutdown_);
+  on_shutdown_ = nullptr;
+  Stop();
+  if (done) done();
+}
+
 int64_t ArborServer::NextSessionId() { return next_session_id_++; }
 
 net::ClientSession* ArborServer::Find(net::Connection::Id conn) {

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -75,6 +76,10 @@ class ArborServer : public net::ClientService, public Applier {
   // Closes listeners and connections, makes queued writes durable. Run the
   // loop afterwards until it ends.
   void Stop();
+  // SIGTERM: a leader first hands leadership to a connected follower (so the
+  // cluster does not wait an election timeout), then stops; `stopped` runs
+  // once Stop() was called. Bounded by two election timeouts.
+  void Shutdown(std::function<void()> stopped);
 
   int client_port() const;
   int peer_port() const;
@@ -131,6 +136,7 @@ class ArborServer : public net::ClientService, public Applier {
   void WriteStatusFile();
   void AbortPendingWrites();
   void PumpSnapshots();
+  void FinishShutdown();
 
   int64_t NextSessionId();
   int64_t WallMs() const;
@@ -165,6 +171,8 @@ class ArborServer : public net::ClientService, public Applier {
   uint64_t last_snapshot_index_ = 0;
   uint64_t leader_ = 0;
   bool stopped_ = false;
+  std::function<void()> on_shutdown_;  // set while a graceful shutdown waits
+  int64_t shutdown_deadline_ms_ = 0;
 };
 
 }  // namespace arbor::core
