@@ -52,8 +52,17 @@ void ClientConnection::ResolvedCb(uv_getaddrinfo_t* req, int status, struct addr
     if (status != 0 || res == nullptr) {
       c->Fail(UvError("resolving", c->server_, status != 0 ? status : UV_EAI_NONAME));
     } else {
+      // One address per attempt: the first IPv4 one if any ("localhost" often
+      // lists ::1 first while servers bind 127.0.0.1), else the first.
+      const addrinfo* pick = res;
+      for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {
+        if (a->ai_family == AF_INET) {
+          pick = a;
+          break;
+        }
+      }
       c->connect_req_.data = c;
-      int rc = uv_tcp_connect(&c->connect_req_, &c->tcp_, res->ai_addr, ConnectCb);
+      int rc = uv_tcp_connect(&c->connect_req_, &c->tcp_, pick->ai_addr, ConnectCb);
       if (rc == 0) {
         ++c->refs_;
       } else {

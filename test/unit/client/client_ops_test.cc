@@ -314,6 +314,12 @@ TEST_F(ClientOpsTest, CallbacksWatchersAndListenerRunOnOneEventThread) {
   EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
 }
 
+TEST_F(ClientOpsTest, HostNamesAreResolved) {
+  Client* c = Connect(FastOptions("localhost:" + std::to_string(server_->port())));
+  EXPECT_EQ(c->state(), SessionState::kConnected);
+  EXPECT_TRUE(c->Exists("/").ok());
+}
+
 TEST_F(ClientOpsTest, BadOptionsFailAtStart) {
   ClientOptions o = FastOptions("nohost");
   EXPECT_FALSE(Client::Start(o).ok());
