@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,17 @@ namespace arbor::client {
 
 template <typename T>
 using Callback = std::function<void(OpResult<T>)>;
+
+// Any async operation as a std::future, e.g.
+//   auto f = AsFuture<proto::Stat>([&](Callback<proto::Stat> cb) { c->ExistsAsync("/x", nullptr, cb); });
+// The future is fulfilled on the event thread; do not wait on it there.
+template <typename T, typename Start>
+std::future<OpResult<T>> AsFuture(Start start) {
+  auto promise = std::make_shared<std::promise<OpResult<T>>>();
+  std::future<OpResult<T>> future = promise->get_future();
+  start(Callback<T>([promise](OpResult<T> r) { promise->set_value(std::move(r)); }));
+  return future;
+}
 
 class Client {
  public:

@@ -314,6 +314,16 @@ TEST_F(ClientOpsTest, CallbacksWatchersAndListenerRunOnOneEventThread) {
   EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
 }
 
+TEST_F(ClientOpsTest, AsyncOperationsCanBeFutures) {
+  Client* c = Connect(FastOptions(server_->address()));
+  std::future<OpResult<proto::CreateResponse>> f = AsFuture<proto::CreateResponse>(
+      [&](Callback<proto::CreateResponse> cb) { c->CreateAsync("/f", "x", proto::PERSISTENT, cb); });
+  std::future<OpResult<proto::Stat>> missing =
+      AsFuture<proto::Stat>([&](Callback<proto::Stat> cb) { c->ExistsAsync("/nothing", nullptr, cb); });
+  EXPECT_EQ(f.get().value().path(), "/f");
+  EXPECT_EQ(missing.get().code(), proto::NONODE);
+}
+
 TEST_F(ClientOpsTest, HostNamesAreResolved) {
   Client* c = Connect(FastOptions("localhost:" + std::to_string(server_->port())));
   EXPECT_EQ(c->state(), SessionState::kConnected);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -181,6 +182,8 @@ void FakeServer::Accept() {
   while (true) {
     int fd = accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) return;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // no Nagle stalls between frames
     auto c = std::make_unique<Conn>();
     c->fd = fd;
     conns_.push_back(std::move(c));
