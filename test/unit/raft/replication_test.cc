@@ -294,3 +294,22 @@ TEST(RaftBounds, UncommittedBytesRefuseProposals) {
 
 }  // namespace
 }  // namespace arbor::raft::testing
+
+namespace arbor::raft::testing {
+namespace {
+
+TEST(RaftReplication, Sec5_3_UnreachablePeerFallsBackToProbing) {
+  Net net(3);
+  net.Campaign(1);
+  ASSERT_EQ(net.raft(1).tracker().Get(2)->state, Progress::State::kReplicate);
+  Message m;
+  m.set_type(MSG_UNREACHABLE);
+  m.set_from(2);
+  ASSERT_TRUE(net.node(1).Step(m).ok());
+  EXPECT_EQ(net.raft(1).tracker().Get(2)->state, Progress::State::kProbe);
+  m.set_term(9);  // local-only types are refused from the network
+  EXPECT_EQ(net.node(1).Step(m).code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace arbor::raft::testing
