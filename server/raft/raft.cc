@@ -41,7 +41,11 @@ Result<std::unique_ptr<Raft>> Raft::Create(const Config& config) {
   }
   r->log_.CommitTo(commit);
   r->log_.AppliedTo(applied);
-  r->tracker_.SetMembership(Membership::FromConfState(cs), last + 1);
+  // cs is the membership as of `applied`; conf changes later in the log
+  // take effect already (they were in effect when appended).
+  r->applied_membership_ = Membership::FromConfState(cs);
+  r->applied_conf_index_ = applied;
+  r->RecomputeMembership();
   r->BecomeFollower(hs.term(), 0);
   r->vote_ = hs.vote();
   return r;
@@ -324,24 +328,6 @@ void Raft::ReduceUncommittedSize(const std::vector<Entry>& committed) {
   uint64_t bytes = 0;
   for (const Entry& e : committed) bytes += e.data().size();
   uncommitted_bytes_ = bytes > uncommitted_bytes_ ? 0 : uncommitted_bytes_ - bytes;
-}
-
-ConfState Raft::ApplyConfChange(const ConfChange& cc) {
-  const Membership& cur = tracker_.membership();
-  if (!ValidateConfChange(cur, cc).ok()) return cur.ToConfState();
-  const Membership next = ApplyConfChangeTo(cur, cc);
-  tracker_.SetMembership(next, log_.LastIndex() + 1);
-  if (role_ == Role::kLeader) {
-    if (!next.IsVoter(config_.id)) {
-      // Removed or demoted: stop leading; the remaining voters elect a leader.
-      BecomeFollower(term_, 0);
-    } else {
-      if (lead_transferee_ != 0 && !next.IsVoter(lead_transferee_)) AbortLeaderTransfer();
-      // The quorum changed: something may be committed now.
-      if (MaybeCommit()) BcastAppend();
-    }
-  }
-  return next.ToConfState();
 }
 
 }  // namespace arbor::raft

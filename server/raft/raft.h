@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,10 @@ class Raft {
   Status ReadIndex(std::string context);
   Status TransferLeadership(uint64_t to);
   // Called by the application when it applies a committed conf change entry
-  // (in log order). Returns the membership after it. An invalid change
-  // (e.g. adding an existing voter) is a no-op.
+  // (in log order). Returns the applied membership after it (what the
+  // application persists with its state). An invalid change (e.g. adding an
+  // existing voter) is a no-op. The core itself already uses the change
+  // since it was appended (thesis 4.1); see raft_membership.cc.
   ConfState ApplyConfChange(const ConfChange& cc);
   // Starts an election now (tests, or bootstrapping a single node).
   void Campaign();
@@ -111,6 +114,11 @@ class Raft {
   bool CommittedEntryInCurrentTerm() const;
   void Send(Message m);
 
+  // --- membership (raft_membership.cc) ---
+  void RecomputeMembership();
+  void OnConfEntryAppended(uint64_t index, const ConfChange& cc);
+  bool AppendTouchesMembership(const std::vector<Entry>& ents) const;
+
   // --- follower and candidate (raft_follower.cc) ---
   Status StepFollower(const Message& m);
   Status StepCandidate(const Message& m);
@@ -158,6 +166,13 @@ class Raft {
   // is refused until applied >= it (one change at a time).
   uint64_t pending_conf_index_ = 0;
   uint64_t uncommitted_bytes_ = 0;
+
+  // Membership as of the last conf change the application applied, and the
+  // index of that change; tracker_ holds the newest membership in the log.
+  Membership applied_membership_;
+  uint64_t applied_conf_index_ = 0;
+  // Indexes of conf change entries in the log after applied_conf_index_.
+  std::set<uint64_t> conf_indexes_;
 };
 
 }  // namespace arbor::raft

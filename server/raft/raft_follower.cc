@@ -110,7 +110,9 @@ void Raft::HandleAppendEntries(const Message& m) {
     return;
   }
   std::vector<Entry> ents(m.entries().begin(), m.entries().end());
+  const bool membership_may_change = AppendTouchesMembership(ents);
   if (auto last_new = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), ents)) {
+    if (membership_may_change) RecomputeMembership();
     resp.set_index(*last_new);
     Send(std::move(resp));
     return;
@@ -156,7 +158,10 @@ bool Raft::RestoreSnapshot(const SnapshotMetadata& s) {
     return false;
   }
   log_.Restore(s);
-  tracker_.SetMembership(Membership::FromConfState(s.conf_state()), log_.LastIndex() + 1);
+  applied_membership_ = Membership::FromConfState(s.conf_state());
+  applied_conf_index_ = s.index();
+  conf_indexes_.clear();
+  tracker_.SetMembership(applied_membership_, log_.LastIndex() + 1);
   return true;
 }
 

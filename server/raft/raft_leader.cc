@@ -45,6 +45,7 @@ Status Raft::ProposeConfChange(const ConfChange& cc) {
   ents[0].set_data(cc.SerializeAsString());
   if (!AppendEntries(std::move(ents))) return Status::Busy("too many uncommitted bytes");
   pending_conf_index_ = log_.LastIndex();
+  OnConfEntryAppended(pending_conf_index_, cc);
   BcastAppend();
   return Status::Ok();
 }

@@ -99,6 +99,33 @@ TEST(RaftMembership, Thesis4_1_NoChangeBeforeLeaderCommitsInItsTerm) {
   EXPECT_TRUE(net.node(1).ProposeConfChange(Change(CONF_ADD_LEARNER, 4)).ok());
 }
 
+TEST(RaftMembership, Thesis4_1_ChangeTakesEffectWhenAppendedAndRevertsOnTruncation) {
+  Net net(3, [](Config* c) {
+    c->pre_vote = false;
+    c->check_quorum = false;
+  }, {4});
+  net.Campaign(1);
+  net.Cut(1, 3);
+  net.HoldDisk(1);  // the leader's copy never becomes durable
+  ASSERT_TRUE(net.node(1).ProposeConfChange(Change(CONF_ADD_LEARNER, 4)).ok());
+  net.Stabilize();
+  const uint64_t conf_index = net.raft(2).log().LastIndex();
+  EXPECT_LT(net.raft(2).log().committed(), conf_index) << "not committed";
+  EXPECT_TRUE(net.raft(2).membership().IsLearner(4)) << "in effect once appended";
+  // The leader crashes and loses it; node 3 (without it) wins with node 1's
+  // vote and overwrites node 2's copy: node 2's membership reverts.
+  net.Crash(1);
+  net.peer(1).hold_disk = false;
+  net.Start(1);
+  net.Heal();
+  net.Campaign(3);
+  ASSERT_EQ(net.node(3).role(), Role::kLeader);
+  net.Stabilize();
+  EXPECT_NE(net.raft(2).log().TermOrZero(conf_index), 2u);
+  EXPECT_FALSE(net.raft(2).membership().IsMember(4));
+  EXPECT_EQ(net.raft(2).membership().voters, (std::set<uint64_t>{1, 2, 3}));
+}
+
 TEST(RaftMembership, InvalidChangesAreRefused) {
   Net net(1);
   net.Campaign(1);
