@@ -1,5 +1,9 @@
 #include "client/client.h"
 
+#include <signal.h>
+
+#include <csignal>
+
 #include <future>
 #include <optional>
 
@@ -51,6 +55,11 @@ void Deliver(ClientCore* core, bool on_loop, const Callback<T>& cb, OpResult<T> 
 }  // namespace
 
 Result<std::unique_ptr<Client>> Client::Start(ClientOptions options) {
+  // libuv writes with write(2); a server that closed the connection would
+  // otherwise raise SIGPIPE and kill the application. Only the default
+  // disposition is changed: an application's own handler is kept.
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
   Result<std::unique_ptr<ClientCore>> core = ClientCore::Start(std::move(options));
   if (!core.ok()) return core.status();
   return std::unique_ptr<Client>(new Client(std::move(core).value()));

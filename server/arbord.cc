@@ -7,6 +7,7 @@
 #include <glog/logging.h>
 #include <uv.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <sstream>
 
@@ -79,6 +80,10 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
+  google::InstallFailureSignalHandler();  // a crash prints its stack to the log
+  // libuv writes with write(2): a peer that vanished must be an EPIPE error
+  // on that connection, not a SIGPIPE that silently kills the server.
+  signal(SIGPIPE, SIG_IGN);
 
   arbor::core::ServerOptions o;
   o.id = FLAGS_id;

@@ -10,6 +10,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
   FLAGS_minloglevel = 2;
   gflags::ParseCommandLineFlags(&flag_argc, &argv, false);
   google::InitGoogleLogging(argv[0]);
+  signal(SIGPIPE, SIG_IGN);  // a server closing on us is an error code, not a silent death
   if (cmd >= argc) return Usage("no command given (the interactive shell is not built yet)");
   std::vector<std::string> rest(argv + cmd + 1, argv + argc);
   std::string command = argv[cmd];

@@ -179,7 +179,15 @@ void RaftDriver::SendAll(std::vector<raft::Message>* messages) {
     }
     proto::PeerFrame f;
     *f.mutable_raft() = std::move(m);
-    send_(f.raft().to(), f);
+    if (!send_(f.raft().to(), f) && f.raft().type() == raft::MSG_APP) {
+      // Dropped (peer down or its queue full): stop pipelining to it and
+      // probe again, as the core's contract asks.
+      raft::Message u;
+      u.set_type(raft::MSG_UNREACHABLE);
+      u.set_from(f.raft().to());
+      u.set_to(node_->id());
+      (void)node_->Step(u);
+    }
   }
 }
 

@@ -67,11 +67,17 @@ void ArborServer::Periodic() {
 void ArborServer::WriteStatusFile() {
   // One line for operators and deploy/local-cluster.sh status. Not fsynced:
   // it is a hint, rewritten every second, never read back by arbord.
-  char line[256];
-  std::snprintf(line, sizeof(line), "role=%s leader=%llu term=%llu commit=%llu applied=%lld sessions=%zu znodes=%zu\n",
+  std::string connected;
+  for (const auto& [id, addr] : options_.peers) {
+    if (id != options_.id && peers_->Connected(id)) connected += (connected.empty() ? "" : ",") + std::to_string(id);
+  }
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "role=%s leader=%llu term=%llu commit=%llu applied=%lld sessions=%zu znodes=%zu peers_up=%s\n",
                 raft::RoleName(raft_->node().role()), static_cast<unsigned long long>(raft_->leader()),
                 static_cast<unsigned long long>(raft_->term()), static_cast<unsigned long long>(raft_->commit_index()),
-                static_cast<long long>(sm_->last_applied_zxid()), sm_->sessions().size(), sm_->tree().node_count());
+                static_cast<long long>(sm_->last_applied_zxid()), sm_->sessions().size(), sm_->tree().node_count(),
+                connected.empty() ? "-" : connected.c_str());
   std::string path = options_.data_dir + "/status";
   std::string tmp = path + ".tmp";
   if (FILE* f = std::fopen(tmp.c_str(), "w")) {

@@ -105,11 +105,13 @@ TEST(ClusterTest, LeaderKilledUnderLoadLosesNoAcknowledgedWrite) {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
           continue;
         }
+        int64_t sent = Clock::now().time_since_epoch().count();
         auto r = w.Create("/load/n-", "x", proto::PERSISTENT_SEQUENTIAL);
         if (r.error() == proto::OK) {
           int64_t now = Clock::now().time_since_epoch().count();
           int64_t expect = 0;
-          if (kill_at_ns != 0) first_write_after_kill_ns.compare_exchange_strong(expect, now);
+          // Only a write sent after the kill shows the new leader at work.
+          if (kill_at_ns != 0 && sent > kill_at_ns) first_write_after_kill_ns.compare_exchange_strong(expect, now);
           std::lock_guard<std::mutex> g(mu);
           acked.insert(r.create().path());
         } else if (r.error() == proto::CONNECTIONLOSS) {
@@ -182,6 +184,50 @@ TEST(ClusterTest, GracefulLeaderShutdownHandsOverLeadership) {
   EXPECT_NE(ReadAll(c.server(leader).log_path()).find("leadership handed over"), std::string::npos)
       << "the old leader stopped without handing over leadership";
   EXPECT_EQ(w.Exists("/before").error(), proto::OK);
+}
+
+// A follower whose peer traffic is cut (through test-controlled proxies)
+// refuses writes and sync, and never serves a state newer than its own;
+// once healed it catches up.
+TEST(ClusterTest, IsolatedFollowerRefusesWritesAndSyncAndServesNothingNewer) {
+  LocalCluster c(3, kFastFlags, /*proxied=*/true);
+  ASSERT_TRUE(c.StartAll());
+  int leader = FindLeader(c);
+  ASSERT_GE(leader, 0);
+  int f = (leader + 1) % 3;
+  NativeTestClient on_f, on_leader;
+  ASSERT_EQ(on_f.Connect(c.client_port(f), 30000).error(), proto::OK);
+  ASSERT_EQ(on_leader.Connect(c.client_port(leader), 30000).error(), proto::OK);
+  ASSERT_EQ(on_f.Create("/before", "").error(), proto::OK);
+
+  // A failed request may have closed the connection; the session lives on.
+  auto reconnect_f = [&] {
+    return on_f.connected() ||
+           on_f.Connect(c.client_port(f), 30000, on_f.session_id(), on_f.password()).error() == proto::OK;
+  };
+  c.Isolate(f, true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // > an election timeout
+  EXPECT_NE(on_f.Create("/during", "").error(), proto::OK) << "an isolated follower accepted a write";
+  ASSERT_TRUE(reconnect_f());
+  EXPECT_NE(on_f.Sync("/").error(), proto::OK) << "an isolated follower completed a sync";
+  auto w = on_leader.Create("/majority", "");
+  ASSERT_EQ(w.error(), proto::OK) << "the majority side must keep working";
+  ASSERT_TRUE(reconnect_f());
+  EXPECT_EQ(on_f.Exists("/majority").error(), proto::NONODE);
+  NativeTestClient newer;
+  EXPECT_NE(newer.Connect(c.client_port(f), 30000, 0, "", on_leader.last_zxid()).error(), proto::OK)
+      << "the isolated follower accepted a client that saw a newer state";
+
+  c.Isolate(f, false);
+  proto::ErrorCode synced = proto::CONNECTIONLOSS;
+  for (int i = 0; i < 30 && synced != proto::OK; ++i) {
+    if (!on_f.connected()) (void)on_f.Connect(c.client_port(f), 30000, on_f.session_id(), on_f.password());
+    synced = on_f.Sync("/").error();
+    if (synced != proto::OK) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(synced, proto::OK);
+  EXPECT_EQ(on_f.Exists("/majority").error(), proto::OK);
+  EXPECT_EQ(on_f.Exists("/during").error(), proto::NONODE);
 }
 
 // A follower down while the others write far past the compaction margin can

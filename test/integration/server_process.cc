@@ -65,6 +65,9 @@ bool ServerProcess::Start(bool wait_serving, int timeout_ms) {
       dup2(fd, 1);
       dup2(fd, 2);
     }
+    // The test process holds sockets (proxies, clients, other servers'
+    // pipes); a server inheriting them would keep "closed" connections open.
+    for (int other = 3; other < 4096; ++other) close(other);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -137,10 +140,9 @@ bool ServerProcess::Terminate(int timeout_ms) {
   return false;
 }
 
-LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags) {
+LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied) {
   root_ = MakeTempDir("arbor-cluster");
   std::vector<ServerSpec> specs;
-  std::string peers;
   for (int i = 0; i < n; ++i) {
     ServerSpec s;
     s.id = static_cast<uint64_t>(i + 1);
@@ -148,17 +150,39 @@ LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags) {
     s.peer_port = FreePort();
     s.data_dir = root_ + "/node" + std::to_string(i + 1);
     s.extra_flags = extra_flags;
-    peers += (i ? "," : "") + std::to_string(s.id) + "=127.0.0.1:" + std::to_string(s.peer_port);
     specs.push_back(s);
   }
-  for (auto& s : specs) {
-    if (n > 1) s.peers = peers;
-    servers_.push_back(std::make_unique<ServerProcess>(s));
+  proxies_.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    proxies_[static_cast<size_t>(i)].resize(static_cast<size_t>(n));
+    std::string peers;
+    for (int j = 0; j < n; ++j) {
+      int port = specs[static_cast<size_t>(j)].peer_port;
+      if (proxied && i != j) {
+        auto proxy = std::make_unique<TcpProxy>(port);
+        port = proxy->listen_port();
+        proxies_[static_cast<size_t>(i)][static_cast<size_t>(j)] = std::move(proxy);
+      }
+      peers += (j ? "," : "") + std::to_string(j + 1) + "=127.0.0.1:" + std::to_string(port);
+    }
+    if (n > 1) specs[static_cast<size_t>(i)].peers = peers;
+  }
+  for (auto& s : specs) servers_.push_back(std::make_unique<ServerProcess>(s));
+}
+
+void LocalCluster::Isolate(int i, bool cut) {
+  for (size_t a = 0; a < proxies_.size(); ++a) {
+    for (size_t b = 0; b < proxies_[a].size(); ++b) {
+      if ((a == static_cast<size_t>(i) || b == static_cast<size_t>(i)) && proxies_[a][b]) {
+        proxies_[a][b]->SetBlocked(cut);
+      }
+    }
   }
 }
 
 LocalCluster::~LocalCluster() {
   servers_.clear();  // kills
+  proxies_.clear();
   if (getenv("ARBOR_KEEP_TEST_DATA") == nullptr) RemoveTree(root_);
 }
 

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "test/integration/tcp_proxy.h"
+
 namespace arbor::testing {
 
 int FreePort();
@@ -52,9 +54,13 @@ class ServerProcess {
 };
 
 // A cluster of n servers on 127.0.0.1 with free ports and temp data dirs.
+// With proxied = true every server reaches every other through its own
+// TcpProxy (one per ordered pair), so a test can cut a server off.
 class LocalCluster {
  public:
-  LocalCluster(int n, std::vector<std::string> extra_flags = {});
+  LocalCluster(int n, std::vector<std::string> extra_flags = {}, bool proxied = false);
+  // Drops (or restores) all peer traffic to and from server i.
+  void Isolate(int i, bool cut);
   ~LocalCluster();
   bool StartAll();
   ServerProcess& server(int i) { return *servers_[static_cast<size_t>(i)]; }
@@ -64,6 +70,8 @@ class LocalCluster {
  private:
   std::string root_;
   std::vector<std::unique_ptr<ServerProcess>> servers_;
+  // proxies_[from][to]: the path from server `from` to server `to`.
+  std::vector<std::vector<std::unique_ptr<TcpProxy>>> proxies_;
 };
 
 }  // namespace arbor::testing
