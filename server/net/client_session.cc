@@ -25,9 +25,21 @@ ClientSession::ClientSession(Connection* conn, std::unique_ptr<ClientCodec> code
 Status ClientSession::OnData(Connection* conn, std::string* input) {
   peer_ = conn->peer();
   in_on_data_ = true;
+  fatal_xid_ = 0;
+  fatal_code_ = proto::MARSHALLINGERROR;
   Status s = DecodeAll(conn, input);
   in_on_data_ = false;
-  return s;
+  if (s.ok() || conn_ == nullptr || conn_->closing()) return s;
+  // Tell the client why before closing (the error names the request when it
+  // was readable); the connection alone goes, the server keeps serving.
+  proto::Response r;
+  r.set_xid(fatal_xid_);
+  r.set_error(fatal_code_);
+  std::string out;
+  codec_->EncodeResponse(r, &out);
+  conn_->Write(std::move(out));
+  conn_->Close(s, /*flush_first=*/true);
+  return Status::Ok();
 }
 
 Status ClientSession::DecodeAll(Connection* conn, std::string* input) {
@@ -62,11 +74,14 @@ Status ClientSession::DecodeAll(Connection* conn, std::string* input) {
 }
 
 Status ClientSession::HandleRequest(proto::Request request) {
+  fatal_xid_ = request.xid();
   if (state_ != State::kConnected) {
+    fatal_code_ = proto::SESSIONEXPIRED;
     return Status::InvalidArgument("request (xid " + std::to_string(request.xid()) +
                                    ") before the session handshake completed");
   }
   if (request.op_case() == proto::Request::OP_NOT_SET) {
+    fatal_code_ = proto::UNIMPLEMENTED;  // an operation this server does not know
     return Status::InvalidArgument("request xid " + std::to_string(request.xid()) + " has no operation");
   }
   service_->Touched(this);

@@ -80,6 +80,9 @@ class ClientSession : public ConnectionHandler {
   State state_ = State::kAwaitConnect;
   bool in_on_data_ = false;  // OnData is on the stack (re-entrancy guard)
   bool paused_ = false;      // we stopped reading because the pipeline was full
+  // The answer sent before closing on bad input.
+  int32_t fatal_xid_ = 0;
+  proto::ErrorCode fatal_code_ = proto::MARSHALLINGERROR;
   int64_t session_id_ = 0;
 };
 

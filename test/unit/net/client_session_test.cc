@@ -134,9 +134,13 @@ class ClientSessionTest : public ::testing::Test {
   std::unique_ptr<TcpListener> listener_;
 };
 
-TEST_F(ClientSessionTest, RequestBeforeHandshakeClosesConnection) {
+TEST_F(ClientSessionTest, RequestBeforeHandshakeGetsAnErrorThenClose) {
   int fd = Dial(listener_->port());
   SendAll(fd, GetData(1));
+  proto::ServerFrame err;
+  ASSERT_TRUE(ReadFrame(fd, &err));
+  EXPECT_EQ(err.response().xid(), 1);
+  EXPECT_EQ(err.response().error(), proto::SESSIONEXPIRED);
   EXPECT_TRUE(PeerClosed(fd));
   close(fd);
   // The server still serves others.
@@ -148,9 +152,25 @@ TEST_F(ClientSessionTest, RequestBeforeHandshakeClosesConnection) {
   close(ok);
 }
 
-TEST_F(ClientSessionTest, GarbageFrameClosesConnection) {
+TEST_F(ClientSessionTest, GarbageFrameGetsMarshallingErrorThenClose) {
   int fd = Handshake();
   SendAll(fd, std::string("\0\0\0\3\xff\xff\xff", 7));
+  proto::ServerFrame err;
+  ASSERT_TRUE(ReadFrame(fd, &err));
+  EXPECT_EQ(err.response().error(), proto::MARSHALLINGERROR);
+  EXPECT_TRUE(PeerClosed(fd));
+  close(fd);
+}
+
+TEST_F(ClientSessionTest, UnknownOperationGetsUnimplementedThenClose) {
+  int fd = Handshake();
+  proto::ClientFrame f;
+  f.mutable_request()->set_xid(7);  // no operation set: what an unknown op decodes to
+  SendAll(fd, ClientFrameBytes(f));
+  proto::ServerFrame err;
+  ASSERT_TRUE(ReadFrame(fd, &err));
+  EXPECT_EQ(err.response().xid(), 7);
+  EXPECT_EQ(err.response().error(), proto::UNIMPLEMENTED);
   EXPECT_TRUE(PeerClosed(fd));
   close(fd);
 }
