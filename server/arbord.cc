@@ -103,6 +103,11 @@ int main(int argc, char** argv) {
   o.storage = arbor::storage::StorageOptions::FromFlags();
   o.tree = arbor::tree::TreeOptionsFromFlags();
   std::string error;
+  if (FLAGS_id == 0 || FLAGS_id > 127) {
+    // The id is the top byte of every session id this server creates.
+    LOG(ERROR) << "--id must be between 1 and 127, not " << FLAGS_id;
+    return 2;
+  }
   if (!ParsePeers(FLAGS_peers, &o.peers, &error)) {
     LOG(ERROR) << error;
     return 2;
