@@ -23,7 +23,7 @@ proto::ConnectResponse NativeTestClient::Connect(int port, int32_t timeout_ms, i
   Close();
   proto::ConnectResponse out;
   out.set_error(proto::CONNECTIONLOSS);
-  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));

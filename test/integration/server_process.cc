@@ -18,7 +18,7 @@
 namespace arbor::testing {
 
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -75,42 +75,36 @@ bool ServerProcess::Start(bool wait_serving, int timeout_ms) {
     _exit(127);
   }
   pid_ = pid;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;  // exited during start-up: see log_path()
-    }
-    if (!wait_serving) {
-      int fd = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(static_cast<uint16_t>(spec_.client_port));
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-      ::close(fd);
-      if (ok) return true;
-    } else {
-      NativeTestClient c;
-      if (c.Connect(spec_.client_port, 5000).error() == proto::OK) {
-        c.CloseSession();
-        return true;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  return wait_serving ? WaitServing(timeout_ms) : WaitUntil(timeout_ms, [this] {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(spec_.client_port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    ::close(fd);
+    return ok;
+  });
 }
 
 bool ServerProcess::WaitServing(int timeout_ms) {
+  return WaitUntil(timeout_ms, [this] {
+    NativeTestClient c;
+    if (c.Connect(spec_.client_port, 5000).error() != proto::OK) return false;
+    (void)c.CloseSession();
+    return true;
+  });
+}
+
+bool ServerProcess::WaitUntil(int timeout_ms, const std::function<bool()>& ready) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-    NativeTestClient c;
-    if (c.Connect(spec_.client_port, 5000).error() == proto::OK) {
-      c.CloseSession();
-      return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;  // it exited: see log_path()
     }
+    if (ready()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,6 +49,9 @@ class ServerProcess {
   const std::string& log_path() const { return log_path_; }
 
  private:
+  // Polls `ready` until it holds, the process exits or the time is up.
+  bool WaitUntil(int timeout_ms, const std::function<bool()>& ready);
+
   ServerSpec spec_;
   pid_t pid_ = -1;
   std::string log_path_;
