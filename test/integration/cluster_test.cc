@@ -78,6 +78,41 @@ TEST(ClusterTest, SessionMovesToAnotherServerWithItsEphemerals) {
   }
 }
 
+// A client that moves to another server re-sends its watches with the last
+// zxid it saw: watches whose node changed meanwhile fire at once, the others
+// stay registered on the new server.
+TEST(ClusterTest, WatchesFollowASessionToAnotherServer) {
+  LocalCluster c(3, kFastFlags);
+  ASSERT_TRUE(c.StartAll());
+  NativeTestClient a, x;
+  ASSERT_EQ(a.Connect(c.client_port(0), 5000).error(), proto::OK);
+  ASSERT_EQ(x.Connect(c.client_port(1)).error(), proto::OK);
+  ASSERT_EQ(a.Create("/w1", "1").error(), proto::OK);
+  ASSERT_EQ(a.Create("/w2", "1").error(), proto::OK);
+  ASSERT_EQ(a.GetData("/w1", true).error(), proto::OK);
+  ASSERT_EQ(a.GetData("/w2", true).error(), proto::OK);
+  int64_t sid = a.session_id(), seen = a.last_zxid();
+  std::string pw = a.password();
+  a.Close();  // disconnected: /w1 changes while the client is away
+  ASSERT_EQ(x.SetData("/w1", "2").error(), proto::OK);
+
+  NativeTestClient b;
+  ASSERT_EQ(b.Connect(c.client_port(2), 5000, sid, pw, seen).error(), proto::OK);
+  proto::Request sw;
+  sw.mutable_set_watches()->set_relative_zxid(seen);
+  sw.mutable_set_watches()->add_data_watches("/w1");
+  sw.mutable_set_watches()->add_data_watches("/w2");
+  ASSERT_EQ(b.Call(sw).error(), proto::OK);
+  proto::WatchEvent ev;
+  ASSERT_TRUE(b.NextEvent(&ev, 3000)) << "the missed change of /w1 did not fire on re-registration";
+  EXPECT_EQ(ev.type(), proto::NODE_DATA_CHANGED);
+  EXPECT_EQ(ev.path(), "/w1");
+  ASSERT_EQ(x.SetData("/w2", "2").error(), proto::OK);
+  ASSERT_TRUE(b.NextEvent(&ev, 3000)) << "the re-registered watch on /w2 did not fire";
+  EXPECT_EQ(ev.path(), "/w2");
+  EXPECT_FALSE(b.NextEvent(&ev, 300)) << "a one-shot watch fired twice";
+}
+
 // kill -9 the leader while clients on the other servers write: a new leader
 // takes over, the clients keep working, and every acknowledged write exists
 // afterwards on every server (the killed one included, once it is back).
