@@ -1,5 +1,5 @@
 // arbord: the Arbor server. Flags (also from --flagfile=conf/...):
-//   --id, --data_dir, --bind, --client_port, --peer_port, --peers, plus the
+//   --id, --data_dir, --bind, --client_port, --zk_port, --peer_port, --peers, plus the
 //   storage (--storage_*) and tree (--max_data_bytes) flags.
 // SIGTERM/SIGINT stop it gracefully: listeners close, queued log writes
 // become durable, then the process exits.
@@ -19,7 +19,11 @@ DEFINE_uint64(id, 1, "this server's id (non-zero, unique in the cluster)");
 DEFINE_string(data_dir, "./data", "directory for the Raft log (LMDB) and snapshots");
 DEFINE_string(bind, "127.0.0.1", "address the client and peer ports listen on");
 DEFINE_int32(client_port, 7181, "port of Arbor's native client protocol");
-DEFINE_int32(zk_port, 0, "port of the ZooKeeper client protocol (not served yet; 0 = off)");
+DEFINE_int32(zk_port, 0, "port of Apache ZooKeeper's client protocol (0 = off; conf/ sets 2181)");
+DEFINE_uint64(zk_max_frame_bytes, 0xfffff, "largest ZooKeeper frame accepted (ZooKeeper's jute.maxbuffer)");
+DEFINE_string(four_letter_words, "srvr,ruok,stat,mntr,conf,isro",
+              "four-letter words answered on --zk_port (4lw.commands.whitelist): comma-separated, * = all of "
+              "ruok srvr stat conf cons mntr wchs envi isro dirs");
 DEFINE_int32(peer_port, 7182, "port for Raft traffic between servers");
 DEFINE_int32(admin_port, 0, "HTTP admin/metrics port (not served yet; 0 = off)");
 DEFINE_string(peers, "",
@@ -32,6 +36,9 @@ DEFINE_int32(max_session_timeout_ms, 60000, "longest session timeout granted");
 DEFINE_uint64(max_connections, 10000, "client connections accepted at once");
 DEFINE_uint64(max_outstanding_requests, 1000, "pipelined requests per connection before reading pauses");
 DEFINE_uint64(max_frame_bytes, (1 << 20) + (16 << 10), "largest client frame accepted");
+DEFINE_bool(close_sessions_on_shutdown, false,
+            "on SIGTERM, close the sessions of this server's clients (their ephemerals go) instead of "
+            "letting them move to another server");
 DEFINE_uint64(snapshot_every_entries, 100000, "take a snapshot after this many applied entries");
 
 namespace {
@@ -100,6 +107,10 @@ int main(int argc, char** argv) {
   o.max_outstanding_per_connection = FLAGS_max_outstanding_requests;
   o.max_frame_bytes = FLAGS_max_frame_bytes;
   o.snapshot_every_entries = FLAGS_snapshot_every_entries;
+  o.close_sessions_on_shutdown = FLAGS_close_sessions_on_shutdown;
+  o.zk_port = FLAGS_zk_port;
+  o.zk_max_frame_bytes = FLAGS_zk_max_frame_bytes;
+  o.four_letter_words = FLAGS_four_letter_words;
   o.storage = arbor::storage::StorageOptions::FromFlags();
   o.tree = arbor::tree::TreeOptionsFromFlags();
   std::string error;

@@ -26,6 +26,7 @@ ArborServer::~ArborServer() = default;
 
 int ArborServer::client_port() const { return clients_ ? clients_->port() : 0; }
 int ArborServer::peer_port() const { return peers_ ? peers_->listen_port() : 0; }
+int ArborServer::zk_port() const { return zk_clients_ ? zk_clients_->port() : 0; }
 
 int64_t ArborServer::WallMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -113,6 +114,24 @@ Status ArborServer::Start() {
                                                 net::ClientSessionOptions{options_.max_outstanding_per_connection});
   });
   ARBOR_RETURN_IF_ERROR(clients_->Listen());
+  if (options_.zk_port != 0) {
+    std::string error;
+    if (!zk::ParseFourLetterAllowList(options_.four_letter_words, &zk_codec_options_.four_letter_words, &error)) {
+      return Status::InvalidArgument(error);
+    }
+    zk_codec_options_.max_frame_bytes = options_.zk_max_frame_bytes;
+    zk_codec_options_.facts = [this] { return ZkFacts(); };
+    zk_codec_options_.counters = &zk_counters_;
+    net::ListenerOptions zo = lo;
+    zo.port = options_.zk_port;
+    zo.limits.max_input_bytes = options_.zk_max_frame_bytes + kFrameHeaderBytes;
+    zk_clients_ = std::make_unique<net::TcpListener>(loop_, zo, [this](net::Connection* c) {
+      return std::make_unique<net::ClientSession>(c, zk::NewZkCodec(zk_codec_options_), this,
+                                                  net::ClientSessionOptions{options_.max_outstanding_per_connection});
+    });
+    ARBOR_RETURN_IF_ERROR(zk_clients_->Listen());
+    LOG(INFO) << "arbord " << options_.id << " serving ZooKeeper clients on " << options_.bind << ":" << zk_port();
+  }
 
   // ZooKeeper's scheme: server id in the top byte, start time below, then a
   // counter; kept positive (negative owners encode containers and TTL nodes).
@@ -133,38 +152,36 @@ void ArborServer::Stop() {
   uv_timer_stop(&timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   if (clients_) clients_->Close(Status::Ok());
+  if (zk_clients_) zk_clients_->Close(Status::Ok());
   if (peers_) peers_->Close();
   if (raft_) raft_->Stop();
   saver_.reset();  // waits for a snapshot being written
 }
 
-void ArborServer::Shutdown(std::function<void()> stopped) {
-  if (stopped_ || on_shutdown_) return;
-  on_shutdown_ = std::move(stopped);
-  if (raft_->is_leader()) {
-    for (const auto& [id, addr] : options_.peers) {
-      if (id == options_.id || !peers_->Connected(id)) continue;
-      LOG(INFO) << "shutting down: handing leadership to server " << id;
-      Status s = raft_->TransferLeadership(id);
-      if (s.ok()) {
-        shutdown_deadline_ms_ = static_cast<int64_t>(uv_now(loop_)) + 2 * options_.election_ticks * options_.tick_ms;
-        return;  // Periodic() finishes once leadership moved or the deadline passed
-      }
-      LOG(WARNING) << "leadership transfer to " << id << " refused: " << s.ToString();
-      break;
-    }
-  }
-  FinishShutdown();
-}
-
-void ArborServer::FinishShutdown() {
-  auto done = std::move(on_shutdown_);
-  on_shutdown_ = nullptr;
-  Stop();
-  if (done) done();
-}
-
 int64_t ArborServer::NextSessionId() { return next_session_id_++; }
+
+zk::ServerFacts ArborServer::ZkFacts() const {
+  zk::ServerFacts f;
+  f.server_id = options_.id;
+  f.mode = options_.peers.size() == 1 ? "standalone" : raft_->is_leader() ? "leader" : "follower";
+  f.serving = leader_ != 0;
+  f.zxid = sm_->last_applied_zxid();
+  f.node_count = sm_->tree().node_count();
+  f.session_count = sm_->sessions().size();
+  f.watch_paths = watches_.path_count();
+  f.watch_sessions = watches_.session_count();
+  f.zk_port = zk_port();
+  f.data_dir = options_.data_dir;
+  f.tick_ms = options_.tick_ms;
+  f.min_session_timeout_ms = options_.min_session_timeout_ms;
+  f.max_session_timeout_ms = options_.max_session_timeout_ms;
+  f.max_connections = options_.max_connections;
+  f.peers = options_.peers.size();
+  for (const auto& [id, s] : by_conn_) {
+    f.connections.push_back({s->peer(), s->protocol(), s->session_id(), s->outstanding()});
+  }
+  return f;
+}
 
 net::ClientSession* ArborServer::Find(net::Connection::Id conn) {
   auto it = by_conn_.find(conn);

@@ -40,6 +40,7 @@
 #include "server/storage/snapshot_store.h"
 #include "server/tree/state_machine.h"
 #include "server/tree/watch_manager.h"
+#include "server/zk/zk_codec.h"
 
 namespace arbor::core {
 
@@ -63,6 +64,11 @@ struct ServerOptions {
   int reap_interval_ms = 1000;
   uint64_t snapshot_every_entries = 100000;
   uint64_t seed = 0;  // 0: from the clock (session passwords, election jitter)
+  bool close_sessions_on_shutdown = false;  // SIGTERM closes the sessions of this server's clients
+  // Apache ZooKeeper's client protocol (server/zk): port 0 = not served.
+  int zk_port = 0;
+  size_t zk_max_frame_bytes = 0xfffff;  // jute.maxbuffer
+  std::string four_letter_words = "srvr,ruok,stat,mntr,conf,isro";  // 4lw.commands.whitelist; "*" = all
 };
 
 class ArborServer : public net::ClientService, public Applier {
@@ -76,13 +82,16 @@ class ArborServer : public net::ClientService, public Applier {
   // Closes listeners and connections, makes queued writes durable. Run the
   // loop afterwards until it ends.
   void Stop();
-  // SIGTERM: a leader first hands leadership to a connected follower (so the
-  // cluster does not wait an election timeout), then stops; `stopped` runs
-  // once Stop() was called. Bounded by two election timeouts.
+  // SIGTERM, in phases, each bounded: (1) stop taking new work and let
+  // in-flight writes, handshakes and syncs finish — closing this server's
+  // sessions first when options.close_sessions_on_shutdown; (2) a leader
+  // hands leadership to a connected follower, so the cluster does not wait
+  // an election timeout; (3) Stop(). `stopped` runs once Stop() was called.
   void Shutdown(std::function<void()> stopped);
 
   int client_port() const;
   int peer_port() const;
+  int zk_port() const;
   const RaftDriver& raft() const { return *raft_; }
   const tree::StateMachine& state() const { return *sm_; }
 
@@ -137,8 +146,12 @@ class ArborServer : public net::ClientService, public Applier {
   void AbortPendingWrites();
   void PumpSnapshots();
   void FinishShutdown();
+  void AdvanceShutdown(int64_t now);  // called every tick while shutting down
+  bool StartLeadershipTransfer();
 
   int64_t NextSessionId();
+  // For the ZooKeeper port's four-letter words.
+  zk::ServerFacts ZkFacts() const;
   int64_t WallMs() const;
 
   uv_loop_t* loop_;
@@ -150,6 +163,9 @@ class ArborServer : public net::ClientService, public Applier {
   std::unique_ptr<net::PeerTransport> peers_;
   std::unique_ptr<RaftDriver> raft_;
   std::unique_ptr<net::TcpListener> clients_;
+  zk::ZkCounters zk_counters_;
+  zk::ZkCodecOptions zk_codec_options_;
+  std::unique_ptr<net::TcpListener> zk_clients_;  // null unless options_.zk_port != 0
   session::ExpiryTracker expiry_;
   uv_timer_t timer_;
   std::mt19937_64 rng_;
@@ -171,6 +187,8 @@ class ArborServer : public net::ClientService, public Applier {
   uint64_t last_snapshot_index_ = 0;
   uint64_t leader_ = 0;
   bool stopped_ = false;
+  enum class ShutdownPhase { kNone, kDraining, kTransferring };
+  ShutdownPhase shutdown_phase_ = ShutdownPhase::kNone;
   std::function<void()> on_shutdown_;  // set while a graceful shutdown waits
   int64_t shutdown_deadline_ms_ = 0;
 };

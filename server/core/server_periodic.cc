@@ -15,10 +15,9 @@ void ArborServer::OnTimer(uv_timer_t* t) { static_cast<ArborServer*>(t->data)->P
 void ArborServer::Periodic() {
   if (stopped_) return;
   int64_t now = static_cast<int64_t>(uv_now(loop_));
-  if (on_shutdown_ && (!raft_->is_leader() || now >= shutdown_deadline_ms_)) {
-    LOG(INFO) << (raft_->is_leader() ? "leadership transfer timed out; stopping anyway" : "leadership handed over");
-    FinishShutdown();
-    return;
+  if (on_shutdown_) {
+    AdvanceShutdown(now);
+    if (stopped_) return;
   }
   if (raft_->is_leader()) {
     std::vector<int64_t> expired = expiry_.TakeExpired(now);

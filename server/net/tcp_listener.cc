@@ -80,11 +80,15 @@ Connection* TcpListener::Find(Connection::Id id) {
   return it->second.conn.get();
 }
 
-void TcpListener::Close(const Status& why) {
-  if (listening_ || !uv_is_closing(reinterpret_cast<uv_handle_t*>(&server_))) {
+void TcpListener::StopAccepting() {
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&server_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&server_), nullptr);
-    listening_ = false;
   }
+  listening_ = false;
+}
+
+void TcpListener::Close(const Status& why) {
+  StopAccepting();
   // Close() may erase from conns_ via callbacks later, not now: iterate a copy of ids.
   std::vector<Connection::Id> ids;
   for (auto& [id, slot] : conns_) ids.push_back(id);

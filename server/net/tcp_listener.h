@@ -47,6 +47,8 @@ class TcpListener {
 
   // Stops accepting and closes every connection (OnClose with `why`).
   void Close(const Status& why);
+  // Stops accepting new connections; existing ones go on (graceful drain).
+  void StopAccepting();
 
   size_t connection_count() const { return conns_.size(); }
   // The live connection with this id, or nullptr if it has gone.

@@ -207,6 +207,32 @@ TEST_F(SingleNodeTest, RestartKeepsAcknowledgedData) {
   EXPECT_EQ(d.GetData("/k99").get_data().data(), "x");
 }
 
+// SIGTERM keeps sessions (clients may move to another server) unless the
+// server is told to close them; either way the process exits cleanly.
+TEST(SingleNodeShutdownTest, SessionsSurviveSigtermUnlessAskedToClose) {
+  for (bool close_sessions : {false, true}) {
+    SCOPED_TRACE(close_sessions ? "--close_sessions_on_shutdown" : "default");
+    std::string dir = MakeTempDir("arbor-shutdown");
+    ServerSpec spec;
+    spec.client_port = FreePort();
+    spec.peer_port = FreePort();
+    spec.data_dir = dir + "/data";
+    spec.extra_flags = {"--tick_ms=50", std::string("--close_sessions_on_shutdown=") + (close_sessions ? "true" : "false")};
+    ServerProcess server(spec);
+    ASSERT_TRUE(server.Start()) << server.log_path();
+    NativeTestClient c;
+    ASSERT_EQ(c.Connect(spec.client_port, 30000).error(), proto::OK);
+    ASSERT_EQ(c.Create("/eph", "", proto::EPHEMERAL).error(), proto::OK);
+    ASSERT_TRUE(server.Terminate()) << "arbord did not exit on SIGTERM";
+    ASSERT_TRUE(server.Start()) << server.log_path();
+    NativeTestClient d;
+    ASSERT_EQ(d.Connect(spec.client_port).error(), proto::OK);
+    EXPECT_EQ(d.Exists("/eph").error(), close_sessions ? proto::NONODE : proto::OK);
+    server.Kill();
+    RemoveTree(dir);
+  }
+}
+
 TEST_F(SingleNodeTest, MalformedFrameClosesOnlyThatConnection) {
   NativeTestClient good;
   Connect(&good);
