@@ -36,6 +36,8 @@ DEFINE_int32(max_session_timeout_ms, 60000, "longest session timeout granted");
 DEFINE_uint64(max_connections, 10000, "client connections accepted at once");
 DEFINE_uint64(max_outstanding_requests, 1000, "pipelined requests per connection before reading pauses");
 DEFINE_uint64(max_frame_bytes, (1 << 20) + (16 << 10), "largest client frame accepted");
+DEFINE_uint64(raft_max_uncommitted_bytes, 64 << 20,
+              "proposed but uncommitted entry bytes the leader accepts; writes beyond it answer THROTTLEDOP");
 DEFINE_bool(close_sessions_on_shutdown, false,
             "on SIGTERM, close the sessions of this server's clients (their ephemerals go) instead of "
             "letting them move to another server");
@@ -108,6 +110,7 @@ int main(int argc, char** argv) {
   o.max_frame_bytes = FLAGS_max_frame_bytes;
   o.snapshot_every_entries = FLAGS_snapshot_every_entries;
   o.close_sessions_on_shutdown = FLAGS_close_sessions_on_shutdown;
+  o.raft_max_uncommitted_bytes = FLAGS_raft_max_uncommitted_bytes;
   o.zk_port = FLAGS_zk_port;
   o.zk_max_frame_bytes = FLAGS_zk_max_frame_bytes;
   o.four_letter_words = FLAGS_four_letter_words;

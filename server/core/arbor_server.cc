@@ -95,6 +95,7 @@ Status ArborServer::Start() {
   ro.raft.id = options_.id;
   ro.raft.election_tick = options_.election_ticks;
   ro.raft.heartbeat_tick = 1;
+  ro.raft.max_uncommitted_bytes = options_.raft_max_uncommitted_bytes;
   ro.raft.applied = static_cast<uint64_t>(sm_->last_applied_zxid());
   ro.raft.seed = rng_();
   raft_ = std::make_unique<RaftDriver>(
@@ -352,6 +353,24 @@ proto::ErrorCode ArborServer::Submit(proto::LogEntry entry) {
   return peers_->Send(leader_, f) ? proto::OK : proto::CONNECTIONLOSS;
 }
 
+void ArborServer::ProposeForwarded(uint64_t from, proto::LogEntry entry) {
+  proto::ErrorCode err = proto::CONNECTIONLOSS;  // not the leader (any more)
+  if (raft_->is_leader()) {
+    entry.set_time_ms(WallMs());
+    Status s = raft_->Propose(entry.SerializeAsString());
+    if (s.ok()) return;  // the origin answers its client when it applies the entry
+    err = s.code() == Status::Code::kBusy ? proto::THROTTLEDOP : proto::CONNECTIONLOSS;
+    LOG_EVERY_N(WARNING, 100) << "forwarded proposal from " << from << " refused: " << s.ToString();
+  }
+  proto::PeerFrame refused;
+  auto* r = refused.mutable_forward_refused();
+  r->set_session_id(entry.session_id());
+  r->set_xid(entry.xid());
+  if (entry.has_create_session()) r->set_new_session_id(entry.create_session().session_id());
+  r->set_error(err);
+  peers_->Send(from, refused);
+}
+
 void ArborServer::FailWaiter(const Waiter& w, int32_t xid, proto::ErrorCode error) {
   net::ClientSession* s = Find(w.conn);
   if (s == nullptr) return;
@@ -391,16 +410,27 @@ void ArborServer::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
       }
       raft_->Step(f.raft());
       break;
-    case proto::PeerFrame::kForward: {
-      if (raft_->is_leader()) {
-        // The origin learns the outcome by applying the entry; if this
-        // proposal is refused or lost, it fails the write on leader change.
-        proto::LogEntry entry = std::move(*f.mutable_forward()->mutable_entry());
-        entry.set_time_ms(WallMs());
-        Status s = raft_->Propose(entry.SerializeAsString());
-        if (!s.ok()) {
-          LOG_EVERY_N(WARNING, 100) << "forwarded proposal from " << from << " refused: " << s.ToString();
+    case proto::PeerFrame::kForward:
+      ProposeForwarded(from, std::move(*f.mutable_forward()->mutable_entry()));
+      break;
+    case proto::PeerFrame::kForwardRefused: {
+      const proto::ForwardRefused& r = f.forward_refused();
+      auto w = pending_writes_.find({r.session_id(), r.xid()});
+      if (r.new_session_id() != 0) {
+        auto c = pending_connects_.find(r.new_session_id());
+        if (c != pending_connects_.end()) {
+          net::ClientSession* s = Find(c->second.conn);
+          pending_connects_.erase(c);
+          if (s != nullptr) {
+            proto::ConnectResponse resp;
+            resp.set_error(r.error());
+            s->CompleteConnect(resp);
+          }
         }
+      } else if (w != pending_writes_.end()) {
+        Waiter waiter = w->second;
+        pending_writes_.erase(w);
+        FailWaiter(waiter, r.xid(), r.error());
       }
       break;
     }

@@ -56,6 +56,7 @@ struct ServerOptions {
   tree::TreeOptions tree;
   int tick_ms = 100;
   int election_ticks = 10;
+  uint64_t raft_max_uncommitted_bytes = 64 << 20;  // proposals beyond it: THROTTLEDOP
   int32_t min_session_timeout_ms = 2000;
   int32_t max_session_timeout_ms = 60000;
   size_t max_connections = 10000;
@@ -131,6 +132,8 @@ class ArborServer : public net::ClientService, public Applier {
   proto::LogEntry NewEntry(int64_t session_id, int32_t xid) const;
   proto::ErrorCode Submit(proto::LogEntry entry);
   void FailWaiter(const Waiter& w, int32_t xid, proto::ErrorCode error);
+  // Leader side of forwarding: propose, or tell the origin it was refused.
+  void ProposeForwarded(uint64_t from, proto::LogEntry entry);
   net::ClientSession* Find(net::Connection::Id conn);
 
   // Apply side.

@@ -113,6 +113,44 @@ TEST(ClusterTest, WatchesFollowASessionToAnotherServer) {
   EXPECT_FALSE(b.NextEvent(&ev, 300)) << "a one-shot watch fired twice";
 }
 
+// Over the leader's uncommitted-bytes bound, writes forwarded by a follower
+// are refused with THROTTLEDOP and the follower answers its client at once:
+// no request is left waiting for an entry that will never be applied.
+TEST(ClusterTest, OverloadedLeaderRefusesForwardedWritesVisibly) {
+  std::vector<std::string> flags = kFastFlags;
+  flags.push_back("--raft_max_uncommitted_bytes=65536");
+  LocalCluster c(3, flags);
+  ASSERT_TRUE(c.StartAll());
+  int leader = FindLeader(c);
+  ASSERT_GE(leader, 0);
+  int f = (leader + 1) % 3;
+  NativeTestClient w;
+  ASSERT_EQ(w.Connect(c.client_port(f)).error(), proto::OK);
+  std::vector<proto::Request> batch;
+  for (int i = 0; i < 300; ++i) {
+    proto::Request r;
+    auto* cr = r.mutable_create();
+    cr->set_path("/heavy" + std::to_string(i));
+    cr->set_data(std::string(16 << 10, 'h'));
+    auto* acl = cr->add_acl();
+    acl->set_perms(proto::PERM_ALL);
+    acl->mutable_id()->set_scheme("world");
+    acl->mutable_id()->set_id("anyone");
+    batch.push_back(r);
+  }
+  auto out = w.CallMany(batch);  // each answer must arrive (15 s timeout per read)
+  int ok = 0, throttled = 0, other = 0;
+  for (const auto& r : out) {
+    if (r.error() == proto::OK) ++ok;
+    else if (r.error() == proto::THROTTLEDOP) ++throttled;
+    else ++other;
+  }
+  std::printf("forwarded under a 64 KiB bound: %d ok, %d THROTTLEDOP, %d other\n", ok, throttled, other);
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(throttled, 0) << "the bound never refused anything: the test did not test it";
+  EXPECT_EQ(other, 0);
+}
+
 // kill -9 the leader while clients on the other servers write: a new leader
 // takes over, the clients keep working, and every acknowledged write exists
 // afterwards on every server (the killed one included, once it is back).
