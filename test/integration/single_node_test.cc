@@ -126,6 +126,20 @@ TEST_F(SingleNodeTest, WatchesFireOnceForOtherClientsChanges) {
   EXPECT_FALSE(w.NextEvent(&ev, 300));
 }
 
+TEST_F(SingleNodeTest, WatchEventArrivesBeforeAResponseThatObservesTheChange) {
+  NativeTestClient w, x;
+  Connect(&w);
+  Connect(&x);
+  ASSERT_EQ(x.Create("/order", "old").error(), proto::OK);
+  ASSERT_EQ(w.GetData("/order", /*watch=*/true).error(), proto::OK);
+  ASSERT_EQ(x.SetData("/order", "new").error(), proto::OK);
+  auto r = w.GetData("/order");
+  ASSERT_EQ(r.get_data().data(), "new");
+  // NativeTestClient queues events read while waiting for a response: the
+  // event must already be there, i.e. it came first on the wire.
+  EXPECT_EQ(w.queued_events(), 1u);
+}
+
 TEST_F(SingleNodeTest, SessionExpiryRemovesEphemeralsAndNotifiesWatchers) {
   NativeTestClient owner, watcher;
   Connect(&owner, 1000);
