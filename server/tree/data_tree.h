@@ -103,6 +103,9 @@ class DataTree {
   // Every descendant of `path` (not counting itself).
   proto::ErrorCode GetAllChildrenNumber(std::string_view path, int32_t* total) const;
   const AclList& AclOf(NodeId id) const { return acls_.Get(store_.at(id).acl_id); }
+  // Whether `auth` may perform `perm` (proto::Perm bits) on node `id`, by
+  // options().acl_check or, when that is empty, ZooKeeper's rule.
+  bool Permits(NodeId id, int32_t perm, const google::protobuf::RepeatedPtrField<proto::Id>& auth) const;
   std::string PathOf(NodeId id) const;
 
   size_t node_count() const { return store_.size(); }
@@ -138,8 +141,6 @@ class DataTree {
   void Rollback(std::vector<UndoRecord>* undo);
 
   bool Allowed(NodeId id, int32_t perm, const WriteContext& ctx) const;
-  proto::ErrorCode FixupAcl(const google::protobuf::RepeatedPtrField<proto::Acl>& in,
-                            const WriteContext& ctx, AclList* out) const;
   proto::ErrorCode ApplyMultiOp(const proto::MultiOp& op, const WriteContext& ctx,
                                 proto::MultiOpResult* result, Effects* fx);
   void ResetEmpty();

@@ -2,9 +2,10 @@
 // with ZooKeeper's order of checks (PrepRequestProcessor) so the same bad
 // request fails with the same code as on ZooKeeper.
 #include <algorithm>
-#include "server/tree/check.h"
 
 #include "common/path.h"
+#include "server/auth/acl.h"
+#include "server/tree/check.h"
 #include "server/tree/data_tree.h"
 #include "server/tree/ephemeral_type.h"
 
@@ -30,63 +31,22 @@ bool VersionMatches(int32_t expected, int32_t actual) { return expected == -1 ||
 
 int32_t Bump(int32_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v) + 1); }
 
-bool ValidAclId(const proto::Id& id) {
-  const std::string& s = id.scheme();
-  const std::string& v = id.id();
-  if (s == "world") return v == "anyone";
-  if (s == "digest") {  // "user:base64(sha1)": exactly one ':' splitting two parts
-    size_t colon = v.find(':');
-    return colon != std::string::npos && colon > 0 && colon + 1 < v.size() &&
-           v.find(':', colon + 1) == std::string::npos;
-  }
-  if (s == "ip") {
-    return !v.empty() && v.find_first_not_of("0123456789abcdefABCDEF.:/") == std::string::npos;
-  }
-  if (s == "sasl" || s == "x509") return !v.empty();
-  return false;
+// An entry without auth: world:anyone only.
+const google::protobuf::RepeatedPtrField<proto::Id>& IdsOf(const WriteContext& ctx) {
+  static const google::protobuf::RepeatedPtrField<proto::Id> kNone;
+  return ctx.auth != nullptr ? *ctx.auth : kNone;
 }
 
 }  // namespace
 
-bool DataTree::Allowed(NodeId id, int32_t perm, const WriteContext& ctx) const {
-  if (!options_.acl_check) return true;
-  static const google::protobuf::RepeatedPtrField<proto::Id> kNoAuth;
-  return options_.acl_check(AclOf(id), perm, ctx.auth != nullptr ? *ctx.auth : kNoAuth);
+bool DataTree::Permits(NodeId id, int32_t perm,
+                       const google::protobuf::RepeatedPtrField<proto::Id>& auth) const {
+  if (options_.acl_check) return options_.acl_check(AclOf(id), perm, auth);
+  return auth::CheckAcl(AclOf(id), perm, auth);
 }
 
-// ZooKeeper's fixupACL: non-empty, duplicates dropped, "auth" expanded to the
-// session's authenticated identities (INVALIDACL if it has none), every other
-// id valid for its scheme. Permission bits outside PERM_ALL are rejected too.
-proto::ErrorCode DataTree::FixupAcl(const google::protobuf::RepeatedPtrField<proto::Acl>& in,
-                                    const WriteContext& ctx, AclList* out) const {
-  if (in.empty()) return proto::INVALIDACL;
-  auto add = [out](const proto::Acl& a) {
-    auto same = [&a](const proto::Acl& b) {
-      return a.perms() == b.perms() && a.id().scheme() == b.id().scheme() && a.id().id() == b.id().id();
-    };
-    if (std::none_of(out->begin(), out->end(), same)) out->push_back(a);
-  };
-  for (const proto::Acl& a : in) {
-    if ((a.perms() & ~proto::PERM_ALL) != 0) return proto::INVALIDACL;
-    if (a.id().scheme() == "auth") {
-      bool any = false;
-      if (ctx.auth != nullptr) {
-        for (const proto::Id& who : *ctx.auth) {
-          if (who.scheme() == "ip" || who.scheme() == "world") continue;  // not authenticated ids
-          proto::Acl expanded;
-          expanded.set_perms(a.perms());
-          *expanded.mutable_id() = who;
-          add(expanded);
-          any = true;
-        }
-      }
-      if (!any) return proto::INVALIDACL;
-      continue;
-    }
-    if (!ValidAclId(a.id())) return proto::INVALIDACL;
-    add(a);
-  }
-  return proto::OK;
+bool DataTree::Allowed(NodeId id, int32_t perm, const WriteContext& ctx) const {
+  return Permits(id, perm, IdsOf(ctx));
 }
 
 proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteContext& ctx,
@@ -100,7 +60,7 @@ proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteCo
   if (req.data().size() > options_.max_data_bytes) return proto::BADARGUMENTS;
   if (IsReserved(req.path())) return proto::BADARGUMENTS;
   AclList acl;
-  if (proto::ErrorCode rc = FixupAcl(req.acl(), ctx, &acl); rc != proto::OK) return rc;
+  if (proto::ErrorCode rc = auth::FixupAcl(req.acl(), IdsOf(ctx), &acl); rc != proto::OK) return rc;
 
   // A sequential create of "/" names a child of the root, as on ZooKeeper.
   std::string_view parent_path =
@@ -195,7 +155,7 @@ proto::ErrorCode DataTree::SetAcl(const proto::SetAclRequest& req, const WriteCo
   if (path.size() > options_.max_path_bytes || !ValidatePath(path).ok()) return proto::BADARGUMENTS;
   if (IsReserved(path)) return proto::BADARGUMENTS;
   AclList acl;
-  if (proto::ErrorCode rc = FixupAcl(req.acl(), ctx, &acl); rc != proto::OK) return rc;
+  if (proto::ErrorCode rc = auth::FixupAcl(req.acl(), IdsOf(ctx), &acl); rc != proto::OK) return rc;
   NodeId id = Lookup(path);
   if (id == kNoNode) return proto::NONODE;
   if (!Allowed(id, proto::PERM_ADMIN, ctx)) return proto::NOAUTH;

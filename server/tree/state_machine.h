@@ -48,8 +48,19 @@ class StateMachine {
 
   // Serves a read (exists, getData, getChildren, getACL, getEphemerals,
   // getAllChildrenNumber, multiRead, addWatch, removeWatches, checkWatches)
-  // for `session_id`, registering watches in *watches when asked (watches may
-  // be null: no watch is set then). Other ops answer UNIMPLEMENTED.
+  // for `session_id` holding the identities `auth` (the connection's, see
+  // server/auth/authenticator.h), registering watches in *watches when asked
+  // (watches may be null: no watch is set then). Other ops answer
+  // UNIMPLEMENTED. ACLs as ZooKeeper 3.8.0's FinalRequestProcessor: getData,
+  // getChildren[2], getAllChildrenNumber and each multiRead op need READ on
+  // the node (NONODE first, then NOAUTH; no watch is set on NOAUTH); getACL
+  // needs READ or ADMIN and hides digest hashes ("user:x") without ADMIN;
+  // exists, getEphemerals, sync and the watch ops are not checked.
+  proto::Response Read(const proto::Request& request, int64_t session_id,
+                       const google::protobuf::RepeatedPtrField<proto::Id>& auth,
+                       WatchManager* watches) const;
+  // The same with no identities: the caller is checked as world:anyone only
+  // (never "allow all"), so a caller that forgets identities fails closed.
   proto::Response Read(const proto::Request& request, int64_t session_id,
                        WatchManager* watches) const;
 
@@ -72,7 +83,8 @@ class StateMachine {
  private:
   void ApplyRequest(const proto::LogEntry& entry, const WriteContext& ctx, ApplyResult* out);
   void EndSession(int64_t session, int64_t zxid, ApplyResult* out);
-  void ReadMulti(const proto::MultiRequest& req, int64_t session_id, WatchManager* watches,
+  void ReadMulti(const proto::MultiRequest& req, int64_t session_id,
+                 const google::protobuf::RepeatedPtrField<proto::Id>& auth, WatchManager* watches,
                  proto::MultiResponse* out) const;
 
   DataTree tree_;

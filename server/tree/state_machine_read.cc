@@ -1,15 +1,27 @@
 // StateMachine reads: served from the local tree, never logged. Watches are
 // registered in the caller's WatchManager as ZooKeeper's FinalRequestProcessor
-// does: getData / getChildren only when the node exists, exists() always (an
-// "exist" watch on a missing node).
+// does: getData / getChildren only when the node exists (and the ACL allows
+// the read), exists() always (an "exist" watch on a missing node).
 #include "common/path.h"
+#include "server/auth/acl.h"
 #include "server/tree/state_machine.h"
 
 namespace arbor::tree {
 namespace {
 
+using Ids = google::protobuf::RepeatedPtrField<proto::Id>;
+
 bool BadPath(const std::string& path, const DataTree& tree) {
   return path.size() > tree.options().max_path_bytes || !ValidatePath(path).ok();
+}
+
+// The node at a valid `path` if it exists and `auth` holds `perm` on it;
+// else NONODE or NOAUTH, in ZooKeeper's order.
+proto::ErrorCode Readable(const DataTree& tree, const std::string& path, int32_t perm,
+                          const Ids& auth, NodeId* id) {
+  *id = tree.Lookup(path);
+  if (*id == kNoNode) return proto::NONODE;
+  return tree.Permits(*id, perm, auth) ? proto::OK : proto::NOAUTH;
 }
 
 }  // namespace
@@ -21,6 +33,8 @@ namespace {
 proto::ErrorCode Exists(const DataTree& tree, const proto::ExistsRequest& r, int64_t session,
                         WatchManager* watches, proto::ExistsResponse* out) {
   if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+  // No ACL check: ZooKeeper 3.8.0 has none on exists (3.8.4 / 3.9.2 added a
+  // READ check, ZOOKEEPER-2590; the reference server is 3.8.0).
   NodeId id = tree.Lookup(r.path());
   if (id != kNoNode) tree.FillStat(id, out->mutable_stat());
   // Set even when the node is missing: that is the "exist" watch.
@@ -29,24 +43,43 @@ proto::ErrorCode Exists(const DataTree& tree, const proto::ExistsRequest& r, int
 }
 
 proto::ErrorCode GetData(const DataTree& tree, const proto::GetDataRequest& r, int64_t session,
-                         WatchManager* watches, proto::GetDataResponse* out) {
+                         const Ids& auth, WatchManager* watches, proto::GetDataResponse* out) {
   if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+  NodeId id;
+  if (proto::ErrorCode rc = Readable(tree, r.path(), proto::PERM_READ, auth, &id); rc != proto::OK) return rc;
   proto::ErrorCode rc = tree.GetData(r.path(), out);
   if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddDataWatch(r.path(), session);
   return rc;
 }
 
 proto::ErrorCode GetChildren(const DataTree& tree, const proto::GetChildrenRequest& r, int64_t session,
-                             WatchManager* watches, proto::GetChildrenResponse* out) {
+                             const Ids& auth, WatchManager* watches, proto::GetChildrenResponse* out) {
   if (BadPath(r.path(), tree)) return proto::BADARGUMENTS;
+  NodeId id;
+  if (proto::ErrorCode rc = Readable(tree, r.path(), proto::PERM_READ, auth, &id); rc != proto::OK) return rc;
   proto::ErrorCode rc = tree.GetChildren(r.path(), r.with_stat(), out);
   if (rc == proto::OK && r.watch() && watches != nullptr) watches->AddChildWatch(r.path(), session);
   return rc;
 }
 
-proto::ErrorCode AllChildrenNumber(const DataTree& tree, const std::string& path,
+// getACL: READ or ADMIN to see it at all; without ADMIN digest hashes are
+// hidden (FinalRequestProcessor's two checkACL calls).
+proto::ErrorCode GetAcl(const DataTree& tree, const std::string& path, const Ids& auth,
+                        proto::GetAclResponse* out) {
+  if (BadPath(path, tree)) return proto::BADARGUMENTS;
+  NodeId id;
+  proto::ErrorCode rc = Readable(tree, path, proto::PERM_READ | proto::PERM_ADMIN, auth, &id);
+  if (rc != proto::OK) return rc;
+  rc = tree.GetAcl(path, out);
+  if (rc == proto::OK && !tree.Permits(id, proto::PERM_ADMIN, auth)) arbor::auth::MaskDigests(out->mutable_acl());
+  return rc;
+}
+
+proto::ErrorCode AllChildrenNumber(const DataTree& tree, const std::string& path, const Ids& auth,
                                    proto::GetAllChildrenNumberResponse* out) {
   if (BadPath(path, tree)) return proto::BADARGUMENTS;
+  NodeId id;
+  if (proto::ErrorCode rc = Readable(tree, path, proto::PERM_READ, auth, &id); rc != proto::OK) return rc;
   int32_t total = 0;
   proto::ErrorCode rc = tree.GetAllChildrenNumber(path, &total);
   out->set_total_number(total);
@@ -87,6 +120,12 @@ proto::ErrorCode WatchOp(const DataTree& tree, const proto::Request& req, int64_
 
 proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id,
                                    WatchManager* watches) const {
+  static const Ids kWorldOnly;
+  return Read(req, session_id, kWorldOnly, watches);
+}
+
+proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id, const Ids& auth,
+                                   WatchManager* watches) const {
   proto::Response resp;
   resp.set_xid(req.xid());
   resp.set_zxid(last_applied_zxid_);
@@ -96,14 +135,14 @@ proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id
       rc = Exists(tree_, req.exists(), session_id, watches, resp.mutable_exists());
       break;
     case proto::Request::kGetData:
-      rc = GetData(tree_, req.get_data(), session_id, watches, resp.mutable_get_data());
+      rc = GetData(tree_, req.get_data(), session_id, auth, watches, resp.mutable_get_data());
       break;
     case proto::Request::kGetChildren:
-      rc = GetChildren(tree_, req.get_children(), session_id, watches, resp.mutable_get_children());
+      rc = GetChildren(tree_, req.get_children(), session_id, auth, watches,
+                       resp.mutable_get_children());
       break;
     case proto::Request::kGetAcl:
-      rc = BadPath(req.get_acl().path(), tree_) ? proto::BADARGUMENTS
-                                                : tree_.GetAcl(req.get_acl().path(), resp.mutable_get_acl());
+      rc = GetAcl(tree_, req.get_acl().path(), auth, resp.mutable_get_acl());
       break;
     case proto::Request::kGetEphemerals: {
       const std::string& prefix = req.get_ephemerals().prefix_path();
@@ -115,14 +154,14 @@ proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id
       break;
     }
     case proto::Request::kGetAllChildrenNumber:
-      rc = AllChildrenNumber(tree_, req.get_all_children_number().path(),
+      rc = AllChildrenNumber(tree_, req.get_all_children_number().path(), auth,
                              resp.mutable_get_all_children_number());
       break;
     case proto::Request::kMulti:
       if (!req.multi().read_only()) {
         rc = proto::BADARGUMENTS;
       } else {
-        ReadMulti(req.multi(), session_id, watches, resp.mutable_multi());
+        ReadMulti(req.multi(), session_id, auth, watches, resp.mutable_multi());
       }
       break;
     case proto::Request::kAddWatch:
@@ -146,7 +185,7 @@ proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id
   return resp;
 }
 
-void StateMachine::ReadMulti(const proto::MultiRequest& req, int64_t session_id,
+void StateMachine::ReadMulti(const proto::MultiRequest& req, int64_t session_id, const Ids& auth,
                              WatchManager* watches, proto::MultiResponse* out) const {
   for (const proto::MultiOp& op : req.ops()) {
     proto::MultiOpResult* result = out->add_results();
@@ -159,7 +198,7 @@ void StateMachine::ReadMulti(const proto::MultiRequest& req, int64_t session_id,
       result->set_error(proto::BADARGUMENTS);
       continue;
     }
-    proto::Response r = Read(single, session_id, watches);
+    proto::Response r = Read(single, session_id, auth, watches);
     result->set_error(r.error());
     if (r.error() != proto::OK) continue;
     if (r.has_get_data()) *result->mutable_get_data() = std::move(*r.mutable_get_data());

@@ -12,10 +12,11 @@
 
 namespace arbor::tree {
 
-// Decides whether the identities `auth` may perform `perm` (a proto::Perm bit)
-// on a node whose ACL is `acl`. Called with the entry's replicated auth, so it
-// must be a pure function of its arguments (it runs inside Apply on every
-// replica). ACL enforcement is a later issue; the hook is where it plugs in.
+// Decides whether the identities `auth` may perform `perm` (proto::Perm bits;
+// any one granted suffices) on a node whose ACL is `acl`. Called with the
+// entry's replicated auth inside Apply, and with the reader's identities in
+// Read, so it must be a pure function of its arguments (every replica must
+// decide the same).
 using AclCheck = std::function<bool(const std::vector<proto::Acl>& acl, int32_t perm,
                                     const google::protobuf::RepeatedPtrField<proto::Id>& auth)>;
 
@@ -27,7 +28,8 @@ struct TreeOptions {
   size_t max_path_bytes = 32 * 1024;
   // Most operations in one multi.
   size_t max_multi_ops = 10000;
-  // Empty means "allow everything" (no enforcement yet).
+  // Empty means ZooKeeper's rule, auth::CheckAcl (server/auth/acl.h): ACLs
+  // are enforced by default. Tests may plug in another rule.
   AclCheck acl_check;
 };
 

@@ -219,14 +219,19 @@ TEST_F(TreeDataTest, AclStoredWithAversionAndValidated) {
   a->set_perms(proto::PERM_READ);
   a->mutable_id()->set_scheme("digest");
   a->mutable_id()->set_id("bob:hash=");
+  // world keeps ADMIN, so the unauthenticated writes and reads below pass the ACL check.
+  proto::Acl* admin = set.mutable_set_acl()->add_acl();
+  admin->set_perms(proto::PERM_ADMIN);
+  admin->mutable_id()->set_scheme("world");
+  admin->mutable_id()->set_id("anyone");
   ApplyResult r = h.Write(kS, set);
   ASSERT_EQ(r.response.error(), proto::OK);
   EXPECT_EQ(r.response.set_acl().stat().aversion(), 1);
   EXPECT_EQ(h.StatOf("/acl").version(), 0) << "setACL leaves the data version";
   EXPECT_EQ(h.Write(kS, set).response.error(), proto::BADVERSION) << "aversion is now 1";
   g = h.sm.Read(get, 0, nullptr);
-  ASSERT_EQ(g.get_acl().acl_size(), 1);
-  EXPECT_EQ(g.get_acl().acl(0).id().id(), "bob:hash=");
+  ASSERT_EQ(g.get_acl().acl_size(), 2);
+  EXPECT_EQ(g.get_acl().acl(0).id().id(), "bob:hash=") << "ADMIN sees the hash unmasked";
 
   set.mutable_set_acl()->set_version(-1);
   a->mutable_id()->set_scheme("world");
@@ -244,7 +249,7 @@ TEST_F(TreeDataTest, AclStoredWithAversionAndValidated) {
   who->set_id("alice:xyz");
   ASSERT_EQ(h.Apply(e).response.error(), proto::OK);
   g = h.sm.Read(get, 0, nullptr);
-  ASSERT_EQ(g.get_acl().acl_size(), 1);
+  ASSERT_EQ(g.get_acl().acl_size(), 2);
   EXPECT_EQ(g.get_acl().acl(0).id().scheme(), "digest") << "auth expands to the session's identity";
   EXPECT_EQ(g.get_acl().acl(0).id().id(), "alice:xyz");
 }

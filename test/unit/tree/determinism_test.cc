@@ -15,7 +15,8 @@ using testing::Harness;
 // Random but reproducible log entries: every create mode, deletes, setData,
 // setACL, check, multi (often failing), session create/close/expire, reaps,
 // noops, and deliberate errors (bad paths, wrong versions, unknown sessions,
-// empty ACLs).
+// empty ACLs). ACLs are enforced: some nodes get restrictive or digest ACLs
+// and some entries carry the identity digest:u:h, so NOAUTH is common.
 class EntryGenerator {
  public:
   explicit EntryGenerator(uint64_t seed) : rng_(seed) {}
@@ -45,7 +46,7 @@ class EntryGenerator {
     } else {
       e.set_session_id(Pick(30) == 0 ? 999999 : SomeSession());
       e.set_xid(static_cast<int32_t>(Pick(1 << 20)));
-      if (Pick(20) == 0) e.add_auth()->set_scheme("digest"), e.mutable_auth(0)->set_id("u:h");
+      if (Pick(5) == 0) e.add_auth()->set_scheme("digest"), e.mutable_auth(0)->set_id("u:h");
       FillRequest(roll, e.mutable_request());
     }
     return e;
@@ -81,8 +82,7 @@ class EntryGenerator {
     if (Pick(50) != 0) {
       proto::Acl* a = c->add_acl();
       a->set_perms(Pick(10) == 0 ? proto::PERM_READ : proto::PERM_ALL);
-      a->mutable_id()->set_scheme(Pick(10) == 0 ? "auth" : "world");
-      a->mutable_id()->set_id(a->id().scheme() == "auth" ? "" : "anyone");
+      SomeAclId(a->mutable_id());
     }
     if (c->mode() == proto::PERSISTENT_SEQUENTIAL || c->mode() == proto::EPHEMERAL_SEQUENTIAL) return;
     if (created_.size() < 512) {
@@ -90,6 +90,13 @@ class EntryGenerator {
     } else {
       created_[Pick(created_.size())] = c->path();
     }
+  }
+  // Mostly world:anyone; sometimes "auth" (INVALIDACL unless the entry
+  // carries an identity) or the digest id some entries authenticate as.
+  void SomeAclId(proto::Id* id) {
+    uint64_t roll = Pick(20);
+    id->set_scheme(roll == 0 ? "auth" : roll == 1 ? "digest" : "world");
+    id->set_id(roll == 0 ? "" : roll == 1 ? "u:h" : "anyone");
   }
   int32_t SomeVersion() { return Pick(3) == 0 ? static_cast<int32_t>(Pick(3)) : -1; }
 
@@ -126,9 +133,17 @@ class EntryGenerator {
       r->mutable_set_acl()->set_path(SomePath());
       r->mutable_set_acl()->set_version(SomeVersion());
       proto::Acl* a = r->mutable_set_acl()->add_acl();
-      a->set_perms(static_cast<int32_t>(Pick(32)));
-      a->mutable_id()->set_scheme("world");
-      a->mutable_id()->set_id("anyone");
+      // Random perms lock nodes (ACLs are enforced); never the root's CREATE,
+      // or every later top-level create would fail.
+      // A second entry lets the entries authenticated as digest:u:h unlock
+      // the node again, so locks do not accumulate over the run.
+      bool random_perms = Pick(4) == 0 && r->set_acl().path() != "/";
+      a->set_perms(random_perms ? static_cast<int32_t>(Pick(32)) : proto::PERM_ALL);
+      SomeAclId(a->mutable_id());
+      proto::Acl* key = r->mutable_set_acl()->add_acl();
+      key->set_perms(proto::PERM_ALL);
+      key->mutable_id()->set_scheme("digest");
+      key->mutable_id()->set_id("u:h");
     } else if (roll < 86) {
       r->mutable_check()->set_path(SomePath());
       r->mutable_check()->set_version(SomeVersion());
@@ -162,7 +177,7 @@ TEST(TreeDeterminismProperty, TwoReplicasEndByteIdenticalAndSnapshotRoundTrips) 
   constexpr int kEntries = 100000;
   EntryGenerator gen(seed);
   StateMachine a, b;
-  size_t ok_creates = 0, failed_multis = 0, triggers = 0, ended = 0, errors = 0;
+  size_t ok_creates = 0, failed_multis = 0, triggers = 0, ended = 0, errors = 0, noauth = 0;
   for (int64_t zxid = 1; zxid <= kEntries; ++zxid) {
     proto::LogEntry e = gen.Next();
     Result<ApplyResult> ra = a.Apply(e, zxid);
@@ -173,6 +188,7 @@ TEST(TreeDeterminismProperty, TwoReplicasEndByteIdenticalAndSnapshotRoundTrips) 
     ok_creates += ra->response.has_create() ? 1 : 0;
     failed_multis += (e.has_request() && e.request().has_multi() && ra->response.error() != proto::OK) ? 1 : 0;
     errors += ra->response.error() != proto::OK ? 1 : 0;
+    noauth += ra->response.error() == proto::NOAUTH ? 1 : 0;
     triggers += ra->triggers.size();
     ended += ra->ended_sessions.size();
   }
@@ -181,10 +197,11 @@ TEST(TreeDeterminismProperty, TwoReplicasEndByteIdenticalAndSnapshotRoundTrips) 
   EXPECT_GT(failed_multis, 500u);
   EXPECT_GT(errors, 10000u);
   EXPECT_GT(ended, 100u);
+  EXPECT_GT(noauth, 100u) << "ACL enforcement must be part of what replicas agree on";
   EXPECT_GT(a.tree().node_count(), 100u);
-  std::printf("[ seed %llu ] %zu nodes, %zu sessions, %zu ok creates, %zu failed multis, %zu triggers\n",
+  std::printf("[ seed %llu ] %zu nodes, %zu sessions, %zu ok creates, %zu failed multis, %zu triggers, %zu noauth\n",
               static_cast<unsigned long long>(seed), a.tree().node_count(), a.sessions().size(), ok_creates,
-              failed_multis, triggers);
+              failed_multis, triggers, noauth);
 
   const std::string sa = Save(a);
   const std::string sb = Save(b);

@@ -56,7 +56,13 @@ TEST(TreeSnapshotTest, RoundTripReserializesIdenticallyAndKeepsState) {
   for (Harness* x : {&h, &twin}) {
     proto::Request r;
     r.mutable_get_acl()->set_path("/a/s-0000000000");
-    EXPECT_EQ(x->sm.Read(r, 0, nullptr).get_acl().acl(0).id().id(), "10.0.0.0/8");
+    google::protobuf::RepeatedPtrField<proto::Id> lan;  // the ACL grants READ to 10/8 only
+    lan.Add()->set_scheme("ip");
+    lan.Mutable(0)->set_id("10.1.2.3");
+    proto::Response got = x->sm.Read(r, 0, lan, nullptr);
+    ASSERT_EQ(got.get_acl().acl_size(), 1);
+    EXPECT_EQ(got.get_acl().acl(0).id().id(), "10.0.0.0/8");
+    EXPECT_EQ(x->sm.Read(r, 0, nullptr).error(), proto::NOAUTH) << "the ACL survived the snapshot";
     EXPECT_EQ(x->sm.tree().reap_candidate_count(), 2u);
     x->Expire({5});
     x->Reap(x->time_ms + 1000);
