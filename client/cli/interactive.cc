@@ -3,6 +3,7 @@
 #include <histedit.h>
 #include <signal.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -135,7 +136,7 @@ int RunInteractive(Shell* sh, const std::string& history_file) {
       break;  // ^D
     }
     std::string line(raw, static_cast<size_t>(count));
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     history(hist, &ev, H_ENTER, line.c_str());
     if (!history_file.empty()) history(hist, &ev, H_SAVE, history_file.c_str());
