@@ -209,3 +209,38 @@ TEST_F(CliOneShotTest, WatchStreamsEventsUntilCountOrInterrupt) {
 
 }  // namespace
 }  // namespace arbor::testing
+
+namespace arbor::testing {
+namespace {
+
+// status/members against three servers: every one reachable with a zxid,
+// then one killed and reported unreachable while the others still answer.
+TEST(CliStatusTest, ProbesEveryServerOfTheConnectString) {
+  LocalCluster cluster(3, {"--tick_ms=50"});
+  ASSERT_TRUE(cluster.StartAll());
+  std::string servers;
+  for (int i = 0; i < 3; ++i) servers += (i ? "," : "") + std::string("127.0.0.1:") + std::to_string(cluster.client_port(i));
+  CliResult r = RunCli({"-server", servers, "-connect_wait_ms", "5000", "create", "/st", "x"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCli({"-server", servers, "--json", "status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pb::Struct s = ParseJson(r.out);
+  const auto& list = s.fields().at("servers").list_value();
+  ASSERT_EQ(list.values_size(), 3);
+  for (const auto& v : list.values()) {
+    EXPECT_TRUE(v.struct_value().fields().at("reachable").bool_value()) << r.out;
+    EXPECT_GT(v.struct_value().fields().at("zxid").number_value(), 0) << r.out;
+  }
+  cluster.server(2).Kill();
+  r = RunCli({"-server", servers, "-connect_wait_ms", "1500", "members"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string dead = "127.0.0.1:" + std::to_string(cluster.client_port(2));
+  size_t at = r.out.find(dead);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unreachable", at), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n') - 2, 4) << "a header, 3 servers, 2 note lines: " << r.out;
+  EXPECT_NE(r.out.find("role, term and commit index: not available"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace arbor::testing

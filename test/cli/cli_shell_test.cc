@@ -104,6 +104,10 @@ TEST_F(CliShellTest, MultiBlockTreeAndSessionCommands) {
   sh.Type("getEphemerals\r");
   EXPECT_TRUE(sh.Expect("[/blk/eph]")) << sh.transcript();
   ASSERT_TRUE(sh.Expect("] "));
+  sh.Type("addWatch /blk\r");
+  ASSERT_TRUE(sh.Expect("] "));
+  ASSERT_EQ(Cli({"set", "/blk", "changed"}).exit_code, 0);
+  EXPECT_TRUE(sh.Expect("WatchedEvent state:SyncConnected type:NodeDataChanged path:/blk")) << sh.transcript();
   sh.Type("close\r");
   EXPECT_TRUE(sh.Expect("Session closed")) << sh.transcript();
   ASSERT_TRUE(sh.Expect("(CLOSED)")) << sh.transcript();
