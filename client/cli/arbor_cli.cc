@@ -13,11 +13,13 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "client/cli/interactive.h"
 #include "client/cli/shell.h"
+#include "client/connect_string.h"
 
 DEFINE_string(server, "127.0.0.1:7181", "connect string: host:port[,host:port...][/chroot]");
 DEFINE_int32(timeout_ms, 10000, "session timeout requested from the server");
@@ -72,6 +74,12 @@ int main(int argc, char** argv) {
   o.json = FLAGS_json;
   o.interactive = cmd >= argc && isatty(STDIN_FILENO);
   arbor::cli::Shell sh(o);
+  auto parsed = arbor::client::ParseConnectString(FLAGS_server);
+  if (!parsed.ok()) {
+    std::cerr << "arbor-cli: bad -server '" << FLAGS_server << "': " << parsed.status().message()
+              << "\n  hint: use HOST:PORT[,HOST:PORT...][/chroot]\n";
+    return arbor::cli::kExitUsage;
+  }
 
   if (cmd < argc) {
     std::vector<std::string> words(argv + cmd, argv + argc);

@@ -96,6 +96,9 @@ TEST_F(CliOneShotTest, UsageErrorsExitTwo) {
     EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
     EXPECT_FALSE(r.err.empty()) << args[0];
   }
+  CliResult bad = RunCli({"-server", "no-port-here", "ls", "/"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("bad -server"), std::string::npos) << bad.err;
   CliResult r = Cli({"ls", "-Z", "/"});
   EXPECT_NE(r.err.find("unknown option -Z"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("usage: ls"), std::string::npos) << r.err;

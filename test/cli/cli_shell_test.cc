@@ -69,11 +69,12 @@ TEST_F(CliShellTest, TypesCommandsCompletesAndRecallsHistory) {
   std::string saved = ReadFile(home + "/.arbor_cli_history");
   EXPECT_NE(saved.find("whoami"), std::string::npos) << saved;
   {
-    // A new shell recalls the last line of the previous one from the file.
+    // A new shell recalls the last line of the previous one from the file
+    // (with the up arrow this time).
     ASSERT_EQ(Cli({"create", "/sh/gamma"}).exit_code, 0);
     PtyCli sh({"-server", Server()}, home);
     ASSERT_TRUE(sh.Expect("(CONNECTED) 0] ")) << sh.transcript();
-    sh.Type("\x10\r");
+    sh.Type("\x1b[A\r");
     EXPECT_TRUE(sh.Expect("[alpha, beta1, beta2, gamma]")) << sh.transcript();
     ASSERT_TRUE(sh.Expect("] "));
     sh.Type("quit\r");
