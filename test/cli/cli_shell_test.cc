@@ -109,6 +109,17 @@ TEST_F(CliShellTest, MultiBlockTreeAndSessionCommands) {
   ASSERT_TRUE(sh.Expect("] "));
   ASSERT_EQ(Cli({"set", "/blk", "changed"}).exit_code, 0);
   EXPECT_TRUE(sh.Expect("WatchedEvent state:SyncConnected type:NodeDataChanged path:/blk")) << sh.transcript();
+  // `watch` streams until ^C, which ends the stream but not the shell. (The
+  // event above printed after the prompt, so no new prompt to wait for.)
+  sh.Type("watch /blk\r");
+  ASSERT_TRUE(sh.Expect("watching /blk (^C to stop)")) << sh.transcript();
+  ASSERT_EQ(Cli({"set", "/blk", "again"}).exit_code, 0);
+  EXPECT_TRUE(sh.Expect("NodeDataChanged /blk")) << sh.transcript();
+  sh.Type("\x03");
+  ASSERT_TRUE(sh.Expect("] ")) << sh.transcript();
+  sh.Type("get /blk\r");
+  EXPECT_TRUE(sh.Expect("again")) << sh.transcript();
+  ASSERT_TRUE(sh.Expect("] "));
   sh.Type("close\r");
   EXPECT_TRUE(sh.Expect("Session closed")) << sh.transcript();
   ASSERT_TRUE(sh.Expect("(CLOSED)")) << sh.transcript();
