@@ -8,7 +8,13 @@ PACKAGES=(
   libuv1-dev libprotobuf-dev protobuf-compiler liblmdb-dev
   libgflags-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev
+  # test/compat: real ZooKeeper clients (zkCli.sh, the C client, kazoo)
+  zookeeper zookeeper-bin libzookeeper-mt-dev python3-kazoo python3-pytest python3-mock
 )
+# The JavaScript compat test needs node and npm; a NodeSource nodejs already
+# ships npm (and conflicts with Debian's npm package), so add them only if absent.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -37,6 +37,7 @@ arbord is serving on 127.0.0.1:7181 (pid $(cat data/arbord.pid)); data in ./data
 connect:  build/bin/arbor-cli -server 127.0.0.1:7181 create /hello world
           build/bin/arbor-cli -server 127.0.0.1:7181 get /hello
           build/bin/arbor-cli -server 127.0.0.1:7181 ls /
+ZooKeeper clients: 127.0.0.1:2181 (e.g. /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:2181 ls /)
 stop:     kill \$(cat data/arbord.pid)
 3 nodes:  deploy/local-cluster.sh start   (then: status, kill-one N, start-one N, stop)
 TXT

@@ -57,6 +57,7 @@ bool ServerProcess::Start(bool wait_serving, int timeout_ms) {
       "--bind=127.0.0.1",
   };
   if (!spec_.peers.empty()) args.push_back("--peers=" + spec_.peers);
+  if (spec_.zk_port != 0) args.push_back("--zk_port=" + std::to_string(spec_.zk_port));
   for (const auto& f : spec_.extra_flags) args.push_back(f);
   pid_t pid = fork();
   if (pid == 0) {
@@ -134,7 +135,7 @@ bool ServerProcess::Terminate(int timeout_ms) {
   return false;
 }
 
-LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied) {
+LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied, bool zk) {
   root_ = MakeTempDir("arbor-cluster");
   std::vector<ServerSpec> specs;
   for (int i = 0; i < n; ++i) {
@@ -142,6 +143,7 @@ LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool pro
     s.id = static_cast<uint64_t>(i + 1);
     s.client_port = FreePort();
     s.peer_port = FreePort();
+    if (zk) s.zk_port = FreePort();
     s.data_dir = root_ + "/node" + std::to_string(i + 1);
     s.extra_flags = extra_flags;
     specs.push_back(s);

@@ -26,6 +26,7 @@ struct ServerSpec {
   uint64_t id = 1;
   int client_port = 0;
   int peer_port = 0;
+  int zk_port = 0;  // non-zero: passed as --zk_port (ZooKeeper protocol)
   std::string data_dir;
   std::string peers;  // id=host:port,...; empty for a single node
   std::vector<std::string> extra_flags;
@@ -62,7 +63,9 @@ class ServerProcess {
 // TcpProxy (one per ordered pair), so a test can cut a server off.
 class LocalCluster {
  public:
-  LocalCluster(int n, std::vector<std::string> extra_flags = {}, bool proxied = false);
+  // With zk = true every server also serves the ZooKeeper protocol on a free
+  // port (zk_port(i)).
+  LocalCluster(int n, std::vector<std::string> extra_flags = {}, bool proxied = false, bool zk = false);
   // Drops (or restores) all peer traffic to and from server i.
   void Isolate(int i, bool cut);
   ~LocalCluster();
@@ -70,6 +73,7 @@ class LocalCluster {
   ServerProcess& server(int i) { return *servers_[static_cast<size_t>(i)]; }
   int size() const { return static_cast<int>(servers_.size()); }
   int client_port(int i) const { return servers_[static_cast<size_t>(i)]->spec().client_port; }
+  int zk_port(int i) const { return servers_[static_cast<size_t>(i)]->spec().zk_port; }
 
  private:
   std::string root_;
