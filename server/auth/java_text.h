@@ -13,9 +13,10 @@
 namespace arbor::auth {
 
 // Java's s.split(String.valueOf(sep), limit) for a one-character separator
-// that is not a regex metacharacter: with limit > 0 at most `limit` parts (the
-// last keeps the rest); with limit == 0 trailing empty strings are removed
-// (so ":".split(":") has no parts). Splitting "" gives one empty part.
+// that is not a regex metacharacter (Java's "\\." for '.'): with limit > 0 at
+// most `limit` parts (the last keeps the rest); with limit < 0 every part;
+// with limit == 0 every part, then trailing empty strings removed (so
+// ":".split(":") has no parts). Splitting "" gives one empty part.
 std::vector<std::string_view> JavaSplit(std::string_view s, char sep, int limit);
 
 // Java's Integer.parseInt for ASCII input: an optional '+' or '-', then at

@@ -5,7 +5,8 @@
 arbor_test(auth_test LABEL unit
   SOURCES
     auth/acl_test.cc
+    auth/auth_flags_test.cc
     auth/authenticator_test.cc
     auth/crypto_test.cc
     auth/java_text_test.cc
-  DEPS arbor_auth)
+  DEPS arbor_auth arbor_auth_flags)
