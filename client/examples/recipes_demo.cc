@@ -2,10 +2,10 @@
 // copies against arbord; exactly one leads at a time. The leader does the
 // "work" (a counter bump) under a lock, and every copy follows a config key.
 //
-//   arbord --id=1 --client_port=2181 --data_dir=/tmp/a1 &
-//   arbor-recipes-demo --server=127.0.0.1:2181 --name=alpha &
-//   arbor-recipes-demo --server=127.0.0.1:2181 --name=beta &
-//   arbor-cli -server 127.0.0.1:2181 set /demo/config '{"rate": 5}'
+//   arbord --data_dir=/tmp/a1 &                      # client port 7181
+//   arbor-recipes-demo --server=127.0.0.1:7181 --name=alpha &
+//   arbor-recipes-demo --server=127.0.0.1:7181 --name=beta &
+//   arbor-cli -server 127.0.0.1:7181 create /demo/config 'rate=5'
 //   kill -9 <alpha's pid>      # beta takes over within the session timeout
 //
 // Output lines (stable, for scripts and the smoke test):
@@ -28,7 +28,7 @@
 #include "client/recipes/node_cache.h"
 #include "client/recipes/session_events.h"
 
-DEFINE_string(server, "127.0.0.1:2181", "connect string host:port[,host:port][/chroot]");
+DEFINE_string(server, "127.0.0.1:7181", "connect string host:port[,host:port][/chroot]");
 DEFINE_string(name, "demo", "this instance's id (shown as the leader's id)");
 DEFINE_string(root, "/demo", "znode under which the demo keeps leader/, lock/, config, ticks");
 DEFINE_int32(session_timeout_ms, 4000, "requested session timeout");
