@@ -20,6 +20,10 @@ struct LeaderElection::Shared {
   // Cleared on the event thread the moment the session is suspended, before
   // the election thread runs the listener.
   std::atomic<bool> leader{false};
+  // Bumped by the subscription on every session change (under leader_mu), so
+  // a "we lead" conclusion drawn before a suspension is never published.
+  std::mutex leader_mu;
+  int64_t session_epoch = 0;
   std::atomic<bool> lost{false};
   std::mutex mu;
   std::string node;
@@ -43,7 +47,11 @@ proto::ErrorCode LeaderElection::Start() {
   if (events_ != nullptr) {
     std::shared_ptr<Shared> shared = shared_;
     subscription_ = events_->Subscribe([shared](SessionState, SessionState to) {
-      if (!Attached(to)) shared->leader = false;
+      {
+        std::lock_guard<std::mutex> l(shared->leader_mu);
+        ++shared->session_epoch;
+        if (!Attached(to)) shared->leader = false;
+      }
       shared->wake->Notify();
     });
   }
@@ -73,10 +81,15 @@ std::string LeaderElection::node_path() const {
   return shared_->node;
 }
 
-void LeaderElection::SetLeader(bool leader) {
+void LeaderElection::SetLeader(bool leader, int64_t epoch) {
   // Only the session subscription may clear `leader` behind our back; a
-  // true is only ever set here, after reading the election from the server.
-  shared_->leader = leader;
+  // true is only ever set here, after reading the election from the server,
+  // and only if no session change happened since that read began.
+  {
+    std::lock_guard<std::mutex> l(shared_->leader_mu);
+    if (leader && (epoch != shared_->session_epoch || !Attached(client_->state()))) leader = false;
+    shared_->leader = leader;
+  }
   if (leader == reported_leader_) return;
   reported_leader_ = leader;
   if (listener_) listener_(leader);
@@ -124,6 +137,11 @@ void LeaderElection::Watch(const std::string& path) {
 }
 
 bool LeaderElection::Evaluate() {
+  int64_t epoch;
+  {
+    std::lock_guard<std::mutex> l(shared_->leader_mu);
+    epoch = shared_->session_epoch;
+  }
   SessionState s = client_->state();
   if (Terminal(s)) return false;
   if (!Attached(s)) {
@@ -157,8 +175,8 @@ bool LeaderElection::Evaluate() {
     return true;
   }
   if (it == names.begin()) {
-    // Re-check the session: a suspension between the read and now must win.
-    SetLeader(Attached(client_->state()));
+    // A suspension between the read and now must win (see SetLeader).
+    SetLeader(true, epoch);
     // Watch our own node so that its deletion re-runs the election.
     Watch(node);
     return true;

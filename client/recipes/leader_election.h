@@ -70,7 +70,9 @@ class LeaderElection {
   void Run();
   // One pass over the election; returns false when the session is over.
   bool Evaluate();
-  void SetLeader(bool leader);
+  // Publishes and reports leadership. `epoch`: the session epoch read when
+  // the evaluation that concluded `leader` began (only used for true).
+  void SetLeader(bool leader, int64_t epoch = -1);
   // Leaves an exists watch on `path` that wakes the election thread.
   void Watch(const std::string& path);
 
