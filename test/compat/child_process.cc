@@ -47,6 +47,8 @@ ChildResult RunChild(const std::vector<std::string>& argv, int timeout_ms,
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string line;
   bool timed_out = false;
+  bool reaped = false;
+  int status = 0;
   for (;;) {
     int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                     deadline - std::chrono::steady_clock::now())
@@ -56,7 +58,20 @@ ChildResult RunChild(const std::vector<std::string>& argv, int timeout_ms,
       break;
     }
     pollfd p{out[0], POLLIN, 0};
-    if (poll(&p, 1, left) <= 0) continue;
+    if (poll(&p, 1, left < 100 ? left : 100) <= 0) {
+      // Nothing to read. A child that exited but left a daemon holding the
+      // pipe (zkctl.sh starting Java) is done: do not wait for EOF.
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        reaped = true;
+        // Keep what it wrote between the poll and its exit.
+        fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+        char rest[4096];
+        ssize_t m;
+        while ((m = read(out[0], rest, sizeof rest)) > 0) result.output.append(rest, static_cast<size_t>(m));
+        break;
+      }
+      continue;
+    }
     char buf[4096];
     ssize_t n = read(out[0], buf, sizeof buf);
     if (n <= 0) break;  // the child closed its output: it is ending
@@ -79,8 +94,7 @@ ChildResult RunChild(const std::vector<std::string>& argv, int timeout_ms,
   }
   close(in[1]);
   close(out[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  if (!reaped) waitpid(pid, &status, 0);
   if (!timed_out && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   return result;
 }

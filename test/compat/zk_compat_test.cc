@@ -25,7 +25,7 @@ using testing::RemoveTree;
 using testing::ServerProcess;
 using testing::ServerSpec;
 
-bool Exists(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // One arbord with a ZooKeeper port.
 class ZkServer {
@@ -242,6 +242,39 @@ TEST(ZkCompat, ZkCliOneShot) {
   EXPECT_TRUE(has_line(r.output, "[zookeeper]")) << r.output;
   r = cli({"get", "/cli"});
   EXPECT_NE(r.output.find("Node does not exist: /cli"), std::string::npos) << r.output;
+}
+
+// The same scripted workload against Arbor and a real ZooKeeper 3.8 started
+// by ../shared/zkref/zkctl.sh; every response and event must match except
+// zxids, times and session ids (reference_compare.py).
+TEST(ZkCompat, SameWorkloadAsApacheZooKeeper) {
+  const std::string zkctl = std::string(ZKREF_DIR) + "/zkctl.sh";
+  if (!Exists(zkctl) || !Exists("/usr/bin/java") || !Exists("/usr/share/java/zookeeper.jar") ||
+      system("/usr/bin/python3 -c 'import kazoo' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "needs " << zkctl << ", java, Debian's zookeeper and python3-kazoo";
+  }
+  ZkServer arbor;
+  ASSERT_TRUE(arbor.Start());
+  std::string base = MakeTempDir("arbor-zkref");
+  int zk_port = FreePort();
+  std::vector<std::string> env = {"ZK_BASE=" + base, "ZK_CLIENT_PORT_BASE=" + std::to_string(zk_port),
+                                  "ZK_PEER_PORT_BASE=" + std::to_string(FreePort()),
+                                  "ZK_ELECTION_PORT_BASE=" + std::to_string(FreePort()), "ZK_HEAP=256m"};
+  struct Cleanup {  // stops only the ZooKeeper pids zkctl.sh recorded under `base`
+    std::string zkctl, base;
+    std::vector<std::string> env;
+    ~Cleanup() {
+      RunChild({"/bin/bash", zkctl, "clean"}, 30000, nullptr, env);
+      RemoveTree(base);
+    }
+  } cleanup{zkctl, base, env};
+  ChildResult started = RunChild({"/bin/bash", zkctl, "start", "1"}, 90000, nullptr, env);
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  ChildResult r = RunChild({kPython, COMPAT_DIR "/reference_compare.py", arbor.hosts(),
+                            "127.0.0.1:" + std::to_string(zk_port)},
+                           90000);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
 }
 
 #ifdef ZK_C_CLIENT_TEST
