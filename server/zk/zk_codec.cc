@@ -25,19 +25,24 @@ class ZkClientCodec : public net::ClientCodec {
       std::string_view head(input->data(), 4);
       if (IsFourLetterWord(head)) return AnswerFourLetters(head, input, out);
     }
-    std::string_view payload;
-    size_t consumed = 0;
-    Status s = PeekFrame(*input, options_.max_frame_bytes, &payload, &consumed);
-    if (!s.ok()) {
-      return Status::InvalidArgument("ZooKeeper frame refused (jute.maxbuffer is " +
-                                     std::to_string(options_.max_frame_bytes) + " bytes): " + s.ToString());
+    // A reject queued behind pending replies produces nothing to hand on:
+    // go on with the next frame.
+    while (out->kind == net::Decoded::Kind::kNeedMore) {
+      std::string_view payload;
+      size_t consumed = 0;
+      Status s = PeekFrame(*input, options_.max_frame_bytes, &payload, &consumed);
+      if (!s.ok()) {
+        return Status::InvalidArgument("ZooKeeper frame refused (jute.maxbuffer is " +
+                                       std::to_string(options_.max_frame_bytes) + " bytes): " + s.ToString());
+      }
+      if (consumed == 0) return Status::Ok();
+      std::string frame(payload);
+      input->erase(0, consumed);
+      Count(&ZkCounters::received);
+      if (!saw_handshake_) return DecodeHandshake(frame, out);
+      ARBOR_RETURN_IF_ERROR(DecodeOne(frame, out));
     }
-    if (consumed == 0) return Status::Ok();
-    std::string frame(payload);
-    input->erase(0, consumed);
-    Count(&ZkCounters::received);
-    if (!saw_handshake_) return DecodeHandshake(frame, out);
-    return DecodeOne(frame, out);
+    return Status::Ok();
   }
 
   void EncodeConnect(const proto::ConnectResponse& response, std::string* out) override {
@@ -79,6 +84,7 @@ class ZkClientCodec : public net::ClientCodec {
       if (!zk_wire::EncodeResponse(ctx, err, out).ok()) return;
     }
     Count(&ZkCounters::sent);
+    FlushReady(out);
   }
 
   void EncodeEvent(const proto::WatchEvent& event, std::string* out) override {
@@ -87,9 +93,13 @@ class ZkClientCodec : public net::ClientCodec {
   }
 
  private:
+  // A request handed to the server (awaiting its Response), or a reject's
+  // reply already encoded (`ready`), waiting for the replies before it.
   struct Pending {
     int32_t xid;
     zk_wire::ZkOpContext context;
+    std::string reply;
+    bool ready;
   };
 
   Status AnswerFourLetters(std::string_view head, std::string* input, net::Decoded* out) {
@@ -124,15 +134,27 @@ class ZkClientCodec : public net::ClientCodec {
       r.set_xid(zk->request.xid());
       r.set_zxid(last_zxid_);
       r.set_error(zk->reject);
-      out->kind = net::Decoded::Kind::kRaw;
+      std::string reply;
       if (connected_) {
-        ARBOR_RETURN_IF_ERROR(zk_wire::EncodeResponse(zk->context, r, &out->raw));
+        ARBOR_RETURN_IF_ERROR(zk_wire::EncodeResponse(zk->context, r, &reply));
         Count(&ZkCounters::sent);
       }
-      out->close_after = zk->close_after_reply || !connected_;
+      bool close = zk->close_after_reply || !connected_;
+      if (!close && !pending_.empty()) {
+        // Replies go out in request order (the C client checks): this one
+        // waits behind the replies still pending (see FlushReady).
+        pending_.push_back(Pending{zk->request.xid(), {}, std::move(reply), true});
+        out->kind = net::Decoded::Kind::kNeedMore;
+        return Status::Ok();
+      }
+      // Nothing pending, or the connection closes anyway (unknown opcode:
+      // replies still pending are lost with it, as the client is told to go).
+      out->kind = net::Decoded::Kind::kRaw;
+      out->raw = std::move(reply);
+      out->close_after = close;
       return Status::Ok();
     }
-    pending_.push_back(Pending{zk->request.xid(), std::move(zk->context)});
+    pending_.push_back(Pending{zk->request.xid(), std::move(zk->context), {}, false});
     out->kind = net::Decoded::Kind::kRequest;
     out->request = std::move(zk->request);
     return Status::Ok();
@@ -141,12 +163,20 @@ class ZkClientCodec : public net::ClientCodec {
   // The context of the request `xid` answers: normally the oldest pending.
   zk_wire::ZkOpContext TakeContext(int32_t xid) {
     for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->xid != xid) continue;
+      if (it->ready || it->xid != xid) continue;
       zk_wire::ZkOpContext ctx = std::move(it->context);
       pending_.erase(it);
       return ctx;
     }
     return zk_wire::ZkOpContext{};  // unknown xid: only a header-only error encodes
+  }
+
+  // Appends the queued reject replies that no longer wait for anything.
+  void FlushReady(std::string* out) {
+    while (!pending_.empty() && pending_.front().ready) {
+      out->append(pending_.front().reply);
+      pending_.pop_front();
+    }
   }
 
   void Count(uint64_t ZkCounters::*field) {

@@ -12,9 +12,11 @@
 //     session pipeline answers strictly in request order, so the front is the
 //     one being answered (a search by xid covers the error paths);
 //   - requests the jute decoder rejects (sasl, reconfig, malformed bodies,
-//     unknown opcodes) are answered by the codec itself as a kRaw reply,
-//     closing afterwards when ZooKeeper would. Known limit: such a reply can
-//     overtake answers still pending for earlier requests of the connection.
+//     unknown opcodes) are answered by the codec itself: as a kRaw reply when
+//     nothing is pending, else queued in the FIFO and written right after the
+//     reply before it, so replies keep request order (the C client checks).
+//     An unknown opcode is answered at once and closes the connection, as
+//     ZooKeeper does (replies still pending are lost with the connection).
 // Threading: loop thread only.
 #pragma once
 

@@ -172,6 +172,51 @@ TEST_F(ZkCodecTest, RejectedRequestsAreAnsweredByTheCodec) {
   EXPECT_TRUE(d.close_after);
 }
 
+// A reject must not overtake replies still pending before it: the C client
+// aborts on an out-of-order xid.
+TEST_F(ZkCodecTest, RejectWaitsBehindPendingRepliesAndDecodingGoesOn) {
+  Connect(false);
+  proto::Request get;
+  get.set_xid(1);
+  get.mutable_get_data()->set_path("/a");
+  ASSERT_EQ(Send(get, 4).kind, Decoded::Kind::kRequest);
+  // sasl (rejected) then another getData, in one read.
+  const char sasl[] = {0, 0, 0, 12, 0, 0, 0, 2, 0, 0, 0, 102, 0, 0, 0, 0};
+  std::string in(sasl, sizeof sasl);
+  get.set_xid(3);
+  ASSERT_TRUE(zk_wire::EncodeRequest(get, 4, &in).ok());
+  Decoded d;
+  ASSERT_TRUE(codec_->Decode(&in, &d).ok());
+  ASSERT_EQ(d.kind, Decoded::Kind::kRequest) << "decoding goes on past the queued reject";
+  EXPECT_EQ(d.request.xid(), 3);
+  EXPECT_TRUE(in.empty());
+
+  // The reply to xid 1 carries the queued reject (xid 2) right behind it.
+  std::vector<int32_t> xids;
+  auto collect = [&](const std::string& out) {
+    std::string_view rest = out;
+    while (!rest.empty()) {
+      std::string_view payload;
+      size_t used = 0;
+      ASSERT_TRUE(PeekFrame(rest, 1 << 20, &payload, &used).ok());
+      ASSERT_GT(used, 0u);
+      auto h = zk_wire::PeekReplyHeader(payload);
+      ASSERT_TRUE(h.ok());
+      xids.push_back(h->xid);
+      rest.remove_prefix(used);
+    }
+  };
+  for (int32_t xid : {1, 3}) {
+    proto::Response r;
+    r.set_xid(xid);
+    r.set_error(proto::NONODE);
+    std::string out;
+    codec_->EncodeResponse(r, &out);
+    collect(out);
+  }
+  EXPECT_EQ(xids, (std::vector<int32_t>{1, 2, 3}));
+}
+
 TEST_F(ZkCodecTest, FrameAboveTheLimitIsAnError) {
   options_.max_frame_bytes = 100;
   codec_ = NewZkCodec(options_);
