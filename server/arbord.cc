@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "server/auth/auth_flags.h"
 #include "server/core/arbor_server.h"
 #include "server/net/peer_transport.h"
 #include "server/tree/tree_flags.h"
@@ -111,6 +112,12 @@ int main(int argc, char** argv) {
   o.snapshot_every_entries = FLAGS_snapshot_every_entries;
   o.close_sessions_on_shutdown = FLAGS_close_sessions_on_shutdown;
   o.raft_max_uncommitted_bytes = FLAGS_raft_max_uncommitted_bytes;
+  auto auth_config = arbor::auth::AuthConfigFromFlags();
+  if (!auth_config.ok()) {
+    LOG(ERROR) << auth_config.status().ToString();
+    return 2;
+  }
+  o.auth = *auth_config;
   o.zk_port = FLAGS_zk_port;
   o.zk_max_frame_bytes = FLAGS_zk_max_frame_bytes;
   o.four_letter_words = FLAGS_four_letter_words;

@@ -193,6 +193,7 @@ net::ClientSession* ArborServer::Find(net::Connection::Id conn) {
 
 void ArborServer::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
   by_conn_[s->connection_id()] = s;
+  conn_ids_[s->connection_id()] = auth::ConnectionIdentities(s->peer().substr(0, s->peer().rfind(':')));
   proto::ConnectResponse resp;
   resp.set_protocol_version(req.protocol_version());
   if (req.last_zxid_seen() > sm_->last_applied_zxid()) {
@@ -276,21 +277,25 @@ proto::Response ArborServer::RunLocal(net::ClientSession* s, const proto::Reques
       break;
     }
     case proto::Request::kAuth: {
-      // ACL schemes and auth packets arrive with the ZooKeeper protocol issue.
+      // Answered at once, never through the log: identities belong to this
+      // connection and travel in the log entries of its writes.
       resp.set_xid(r.xid());
-      resp.set_error(proto::UNIMPLEMENTED);
-      LOG_EVERY_N(WARNING, 100) << "auth requested by " << s->peer() << ": not supported yet";
+      auth::Ids& ids = conn_ids_[s->connection_id()];
+      std::string ip = s->peer().substr(0, s->peer().rfind(':'));
+      resp.set_error(auth::Authenticate(options_.auth, r.auth().scheme(), r.auth().auth(), ip, &ids));
+      if (resp.error() != proto::OK) {
+        LOG(WARNING) << "auth (scheme '" << r.auth().scheme() << "') from " << s->peer()
+                     << " failed; closing the connection as ZooKeeper does";
+        s->CloseAfterNextResponse();
+      }
       break;
     }
-    case proto::Request::kWhoAmI: {
+    case proto::Request::kWhoAmI:
       resp.set_xid(r.xid());
-      auto* id = resp.mutable_who_am_i()->add_client_info();
-      id->set_scheme("ip");
-      id->set_id(s->peer().substr(0, s->peer().rfind(':')));
+      auth::WhoAmI(IdsOf(s), resp.mutable_who_am_i());
       break;
-    }
     default:
-      resp = sm_->Read(r, sid, &watches_);
+      resp = sm_->Read(r, sid, IdsOf(s), &watches_);
       resp.set_xid(r.xid());
       break;
   }
@@ -305,6 +310,12 @@ proto::LogEntry ArborServer::NewEntry(int64_t session_id, int32_t xid) const {
   e.set_origin_server(options_.id);
   e.set_xid(xid);
   return e;
+}
+
+const auth::Ids& ArborServer::IdsOf(const net::ClientSession* s) {
+  static const auth::Ids kNone;
+  auto it = conn_ids_.find(s->connection_id());
+  return it == conn_ids_.end() ? kNone : it->second;
 }
 
 void ArborServer::StartAsync(net::ClientSession* s, uint64_t seq, const proto::Request& r) {
@@ -326,6 +337,7 @@ void ArborServer::StartAsync(net::ClientSession* s, uint64_t seq, const proto::R
     return;
   }
   proto::LogEntry entry = NewEntry(sid, r.xid());
+  *entry.mutable_auth() = IdsOf(s);  // the replicated ACL checks judge these
   if (r.has_close_session()) {
     entry.mutable_close_session()->set_session_id(sid);
   } else {
@@ -392,6 +404,7 @@ void ArborServer::Touched(net::ClientSession* s) {
 
 void ArborServer::Disconnected(net::ClientSession* s) {
   by_conn_.erase(s->connection_id());
+  conn_ids_.erase(s->connection_id());
   auto it = by_session_.find(s->session_id());
   if (it != by_session_.end() && it->second == s) by_session_.erase(it);
 }

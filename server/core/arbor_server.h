@@ -29,6 +29,8 @@
 
 #include "common/status.h"
 #include "proto/log_entry.pb.h"
+#include "server/auth/acl.h"
+#include "server/auth/authenticator.h"
 #include "server/core/raft_driver.h"
 #include "server/core/snapshot_transfer.h"
 #include "server/net/client_session.h"
@@ -65,7 +67,8 @@ struct ServerOptions {
   int reap_interval_ms = 1000;
   uint64_t snapshot_every_entries = 100000;
   uint64_t seed = 0;  // 0: from the clock (session passwords, election jitter)
-  bool close_sessions_on_shutdown = false;  // SIGTERM closes the sessions of this server's clients
+  bool close_sessions_on_shutdown = false;
+  auth::AuthConfig auth;  // --superdigest  // SIGTERM closes the sessions of this server's clients
   // Apache ZooKeeper's client protocol (server/zk): port 0 = not served.
   int zk_port = 0;
   size_t zk_max_frame_bytes = 0xfffff;  // jute.maxbuffer
@@ -130,6 +133,7 @@ class ArborServer : public net::ClientService, public Applier {
 
   // Writes: stamp and propose (leader) or forward (follower).
   proto::LogEntry NewEntry(int64_t session_id, int32_t xid) const;
+  const auth::Ids& IdsOf(const net::ClientSession* s);
   proto::ErrorCode Submit(proto::LogEntry entry);
   void FailWaiter(const Waiter& w, int32_t xid, proto::ErrorCode error);
   // Leader side of forwarding: propose, or tell the origin it was refused.
@@ -176,6 +180,9 @@ class ArborServer : public net::ClientService, public Applier {
   // Sessions attached to a connection on this server.
   std::unordered_map<int64_t, net::ClientSession*> by_session_;
   std::unordered_map<net::Connection::Id, net::ClientSession*> by_conn_;
+  // Identities per connection (ZooKeeper keeps auth on the connection, not
+  // the session): ip:<address> at first, plus each successful auth packet.
+  std::unordered_map<net::Connection::Id, auth::Ids> conn_ids_;
   // Writes and handshakes of this server's clients, waiting to be applied.
   std::map<std::pair<int64_t, int32_t>, Waiter> pending_writes_;
   std::map<int64_t, Waiter> pending_connects_;  // new session id -> handshake

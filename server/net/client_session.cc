@@ -20,6 +20,7 @@ ClientSession::ClientSession(Connection* conn, std::unique_ptr<ClientCodec> code
                       std::string out;
                       codec_->EncodeResponse(r, &out);
                       conn_->Write(std::move(out));
+                      if (close_after_response_) conn_->Close(Status::Ok(), /*flush_first=*/true);
                     }}) {}
 
 Status ClientSession::OnData(Connection* conn, std::string* input) {

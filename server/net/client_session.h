@@ -62,8 +62,9 @@ class ClientSession : public ConnectionHandler {
   const char* protocol() const { return codec_->name(); }
   size_t outstanding() const { return pipeline_.outstanding(); }
 
-  // Opaque slot for the service (e.g. its per-session record).
-  void* service_data = nullptr;
+  // The connection closes once the next response (the one being produced)
+  // is written: ZooKeeper's answer to a failed auth packet.
+  void CloseAfterNextResponse() { close_after_response_ = true; }
 
  private:
   enum class State { kAwaitConnect, kConnecting, kConnected, kClosed };
@@ -80,6 +81,7 @@ class ClientSession : public ConnectionHandler {
   State state_ = State::kAwaitConnect;
   bool in_on_data_ = false;  // OnData is on the stack (re-entrancy guard)
   bool paused_ = false;      // we stopped reading because the pipeline was full
+  bool close_after_response_ = false;
   // The answer sent before closing on bad input.
   int32_t fatal_xid_ = 0;
   proto::ErrorCode fatal_code_ = proto::MARSHALLINGERROR;

@@ -140,6 +140,49 @@ TEST_F(SingleNodeTest, WatchEventArrivesBeforeAResponseThatObservesTheChange) {
   EXPECT_EQ(w.queued_events(), 1u);
 }
 
+proto::Request Auth(const std::string& scheme, const std::string& auth) {
+  proto::Request r;
+  r.mutable_auth()->set_scheme(scheme);
+  r.mutable_auth()->set_auth(auth);
+  return r;
+}
+
+// ACLs are enforced end to end: identities come from auth packets on the
+// connection, travel in the log entry of each write, and reads are checked.
+TEST_F(SingleNodeTest, AclsAreEnforcedWithDigestAuth) {
+  NativeTestClient owner, other;
+  Connect(&owner);
+  Connect(&other);
+  ASSERT_EQ(owner.Call(Auth("digest", "alice:secret")).error(), proto::OK);
+  proto::Request create;
+  create.mutable_create()->set_path("/private");
+  create.mutable_create()->set_data("data");
+  auto* acl = create.mutable_create()->add_acl();
+  acl->set_perms(proto::PERM_ALL);
+  acl->mutable_id()->set_scheme("auth");  // expands to digest:alice:<hash>
+  ASSERT_EQ(owner.Call(create).error(), proto::OK);
+  EXPECT_EQ(owner.GetData("/private").get_data().data(), "data");
+  EXPECT_EQ(other.GetData("/private").error(), proto::NOAUTH);
+  EXPECT_EQ(other.SetData("/private", "x").error(), proto::NOAUTH);
+  ASSERT_EQ(other.Call(Auth("digest", "alice:wrong")).error(), proto::OK);  // a valid, useless identity
+  EXPECT_EQ(other.GetData("/private").error(), proto::NOAUTH);
+  ASSERT_EQ(other.Call(Auth("digest", "alice:secret")).error(), proto::OK);
+  EXPECT_EQ(other.GetData("/private").error(), proto::OK);
+
+  proto::Request who;
+  who.mutable_who_am_i();
+  auto w = owner.Call(who);
+  ASSERT_EQ(w.error(), proto::OK);
+  bool has_digest = false;
+  for (const auto& id : w.who_am_i().client_info()) has_digest |= id.scheme() == "digest" && id.id() == "alice";
+  EXPECT_TRUE(has_digest) << w.ShortDebugString();
+
+  NativeTestClient bad;
+  Connect(&bad);
+  EXPECT_EQ(bad.Call(Auth("kerberos", "x")).error(), proto::AUTHFAILED);
+  EXPECT_EQ(bad.GetData("/").error(), proto::CONNECTIONLOSS) << "the connection should close after AUTHFAILED";
+}
+
 TEST_F(SingleNodeTest, SessionExpiryRemovesEphemeralsAndNotifiesWatchers) {
   NativeTestClient owner, watcher;
   Connect(&owner, 1000);
