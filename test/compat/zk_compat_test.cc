@@ -159,6 +159,17 @@ TEST(ZkCompat, HandshakeFormsAndUnknownSession) {
   EXPECT_EQ(resp->response.session_id(), 0);
   EXPECT_EQ(resp->response.password(), std::string(16, '\0'));
   EXPECT_TRUE(closed) << "the server must close after refusing a session";
+
+  // A client that has seen a newer zxid than this server: closed without an
+  // answer, so it tries its next server (ZooKeeper does the same).
+  proto::ConnectRequest ahead;
+  ahead.set_timeout_ms(5000);
+  ahead.set_last_zxid_seen(int64_t{1} << 40);
+  hello.clear();
+  ASSERT_TRUE(zk_wire::EncodeConnectRequest(ahead, true, &hello).ok());
+  closed = false;
+  EXPECT_EQ(Exchange(server.zk_port(), hello, &closed), "");
+  EXPECT_TRUE(closed);
 }
 
 TEST(ZkCompat, FrameAboveTheLimitClosesTheConnection) {
