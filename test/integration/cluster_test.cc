@@ -128,15 +128,7 @@ TEST(ClusterTest, OverloadedLeaderRefusesForwardedWritesVisibly) {
   ASSERT_EQ(w.Connect(c.client_port(f)).error(), proto::OK);
   std::vector<proto::Request> batch;
   for (int i = 0; i < 300; ++i) {
-    proto::Request r;
-    auto* cr = r.mutable_create();
-    cr->set_path("/heavy" + std::to_string(i));
-    cr->set_data(std::string(16 << 10, 'h'));
-    auto* acl = cr->add_acl();
-    acl->set_perms(proto::PERM_ALL);
-    acl->mutable_id()->set_scheme("world");
-    acl->mutable_id()->set_id("anyone");
-    batch.push_back(r);
+    batch.push_back(CreateRequest("/heavy" + std::to_string(i), std::string(16 << 10, 'h')));
   }
   auto out = w.CallMany(batch);  // each answer must arrive (15 s timeout per read)
   int ok = 0, throttled = 0, other = 0;
@@ -321,15 +313,7 @@ TEST(ClusterTest, FarBehindFollowerCatchesUpThroughSnapshot) {
   ASSERT_EQ(w.Create("/big", "").error(), proto::OK);
   std::vector<proto::Request> batch;
   for (int i = 0; i < 1500; ++i) {
-    proto::Request r;
-    auto* cr = r.mutable_create();
-    cr->set_path("/big/n" + std::to_string(i));
-    cr->set_data(std::string(100, 'd'));
-    auto* acl = cr->add_acl();
-    acl->set_perms(proto::PERM_ALL);
-    acl->mutable_id()->set_scheme("world");
-    acl->mutable_id()->set_id("anyone");
-    batch.push_back(r);
+    batch.push_back(CreateRequest("/big/n" + std::to_string(i), std::string(100, 'd')));
   }
   for (const auto& r : w.CallMany(batch)) ASSERT_EQ(r.error(), proto::OK);
   // Give the leader time to snapshot and compact (snapshots run every tick).

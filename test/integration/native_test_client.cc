@@ -145,7 +145,7 @@ bool NativeTestClient::NextEvent(proto::WatchEvent* event, int timeout_ms) {
   return true;
 }
 
-proto::Response NativeTestClient::Create(const std::string& path, const std::string& data, proto::CreateMode mode) {
+proto::Request CreateRequest(const std::string& path, const std::string& data, proto::CreateMode mode) {
   proto::Request r;
   auto* c = r.mutable_create();
   c->set_path(path);
@@ -155,7 +155,11 @@ proto::Response NativeTestClient::Create(const std::string& path, const std::str
   acl->set_perms(proto::PERM_ALL);
   acl->mutable_id()->set_scheme("world");
   acl->mutable_id()->set_id("anyone");
-  return Call(r);
+  return r;
+}
+
+proto::Response NativeTestClient::Create(const std::string& path, const std::string& data, proto::CreateMode mode) {
+  return Call(CreateRequest(path, data, mode));
 }
 
 proto::Response NativeTestClient::GetData(const std::string& path, bool watch) {

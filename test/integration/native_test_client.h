@@ -14,6 +14,10 @@
 
 namespace arbor::testing {
 
+// A create request with the open ACL (world:anyone, all permissions).
+proto::Request CreateRequest(const std::string& path, const std::string& data,
+                             proto::CreateMode mode = proto::PERSISTENT);
+
 class NativeTestClient {
  public:
   NativeTestClient() = default;

@@ -223,14 +223,7 @@ TEST_F(SingleNodeTest, SyncAndPipelinedRequestsAnswerInOrder) {
   Connect(&c);
   std::vector<proto::Request> batch;
   for (int i = 0; i < 50; ++i) {
-    proto::Request r;
-    auto* cr = r.mutable_create();
-    cr->set_path("/p" + std::to_string(i));
-    auto* acl = cr->add_acl();
-    acl->set_perms(proto::PERM_ALL);
-    acl->mutable_id()->set_scheme("world");
-    acl->mutable_id()->set_id("anyone");
-    batch.push_back(r);
+    batch.push_back(CreateRequest("/p" + std::to_string(i), ""));
     proto::Request g;
     g.mutable_get_data()->set_path("/p" + std::to_string(i));
     batch.push_back(g);  // must see the create just before it
