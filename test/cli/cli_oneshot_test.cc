@@ -182,6 +182,21 @@ TEST_F(CliOneShotTest, AclAndAuthPassThrough) {
   r = Cli({"whoami"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("ip: 127.0.0.1"), std::string::npos) << r.out;
+
+  // addauth in one session (a script), then only that identity may read.
+  ASSERT_EQ(Cli({"create", "/acl/secret", "s3"}).exit_code, 0);
+  r = Cli({}, "addauth digest bob:pw\nsetAcl /acl/secret auth::cdrwa\ngetAcl /acl/secret\nget /acl/secret\nwhoami\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("'digest,'bob:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("s3\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("digest: bob"), std::string::npos) << r.out;
+  r = Cli({"get", "/acl/secret"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("NOAUTH: not authorized"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("addauth"), std::string::npos) << "the hint names the way in: " << r.err;
+  r = Cli({}, "addauth digest bob:pw\nget /acl/secret\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "s3\n");
 }
 
 TEST_F(CliOneShotTest, StdinScriptRunsCommandsAndBlocks) {
