@@ -87,6 +87,11 @@ TEST_F(CliShellTest, MultiBlockTreeAndSessionCommands) {
   std::string home = MakeTempDir("arbor-cli-home");
   PtyCli sh({"-server", Server()}, home);
   ASSERT_TRUE(sh.Expect("(CONNECTED) 0] ")) << sh.transcript();
+  // ^C at the prompt does not end the shell (nor its session).
+  sh.Type("half-typed\x03");
+  sh.Type("sync /\r");
+  EXPECT_TRUE(sh.Expect("Sync is OK")) << sh.transcript();
+  ASSERT_TRUE(sh.Expect("] "));
   sh.Type("multi\r");
   ASSERT_TRUE(sh.Expect("multi> ")) << sh.transcript();
   sh.Type("create /blk\r");
