@@ -47,6 +47,7 @@ Ids ConnectionIdentities(std::string_view remote_address) {
 
 proto::ErrorCode Authenticate(const AuthConfig& config, std::string_view scheme, std::string_view auth,
                               std::string_view remote_address, Ids* ids) {
+  if (auth.size() > kMaxAuthBytes) return proto::AUTHFAILED;
   std::vector<proto::Id> add;
   if (scheme == "digest") {
     std::string digest = GenerateDigest(auth);

@@ -29,6 +29,10 @@ struct AuthConfig {
 // Most identities one connection may hold: each one travels in every write's
 // log entry. An auth packet that would exceed it answers AUTHFAILED.
 constexpr int kMaxIdentities = 64;
+// Longest auth packet payload accepted (a digest identity embeds the user
+// name, and identities ride in every log entry). Longer: AUTHFAILED.
+// ZooKeeper has no such bound below jute.maxbuffer.
+constexpr size_t kMaxAuthBytes = 4096;
 
 // InvalidArgument (saying what is wrong) unless `superdigest` is empty or
 // "user:" + 28 base64 characters (a SHA-1). For checking the flag at startup:
@@ -45,7 +49,8 @@ Ids ConnectionIdentities(std::string_view remote_address);
 //    (any bytes are a valid, if useless, identity: ZooKeeper does the same);
 //  - "ip": adds ip:<remote_address> (already present: no change). OK;
 //  - any other scheme (sasl, x509, unknown, empty): AUTHFAILED, *ids unchanged.
-//  - AUTHFAILED too if the result would exceed kMaxIdentities.
+//  - AUTHFAILED too if `auth` is longer than kMaxAuthBytes or the result
+//    would exceed kMaxIdentities.
 // Identities already present are not added twice. On AUTHFAILED ZooKeeper
 // answers the packet (xid -4, error AUTHFAILED) and then closes the
 // connection; the server should do the same.

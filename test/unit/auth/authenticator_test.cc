@@ -89,6 +89,14 @@ TEST(AuthAuthenticatorTest, IdentitiesAreBounded) {
   EXPECT_EQ(ids.size(), kMaxIdentities);
 }
 
+TEST(AuthAuthenticatorTest, AuthPayloadIsBounded) {
+  Ids ids;
+  std::string user(kMaxAuthBytes - 3, 'u');
+  EXPECT_EQ(Authenticate(AuthConfig(), "digest", user + ":pw", "1.1.1.1", &ids), proto::OK);
+  EXPECT_EQ(Authenticate(AuthConfig(), "digest", user + ":pw2", "1.1.1.1", &ids), proto::AUTHFAILED);
+  EXPECT_EQ(ids.size(), 1);
+}
+
 TEST(AuthAuthenticatorTest, WhoAmIReportsSchemeAndUser) {
   AuthConfig config;
   config.superdigest = kSuperTest;
