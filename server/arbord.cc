@@ -22,7 +22,7 @@ DEFINE_string(bind, "127.0.0.1", "address the client and peer ports listen on");
 DEFINE_int32(client_port, 7181, "port of Arbor's native client protocol");
 DEFINE_int32(zk_port, 0, "port of Apache ZooKeeper's client protocol (0 = off; conf/ sets 2181)");
 DEFINE_uint64(zk_max_frame_bytes, 0xfffff, "largest ZooKeeper frame accepted (ZooKeeper's jute.maxbuffer)");
-DEFINE_string(four_letter_words, "srvr,ruok,stat,mntr,conf,isro",
+DEFINE_string(four_letter_words, "srvr,ruok,stat,mntr,conf,isro,envi",
               "four-letter words answered on --zk_port (4lw.commands.whitelist): comma-separated, * = all of "
               "ruok srvr stat conf cons mntr wchs envi isro dirs");
 DEFINE_int32(peer_port, 7182, "port for Raft traffic between servers");

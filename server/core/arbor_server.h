@@ -72,7 +72,7 @@ struct ServerOptions {
   // Apache ZooKeeper's client protocol (server/zk): port 0 = not served.
   int zk_port = 0;
   size_t zk_max_frame_bytes = 0xfffff;  // jute.maxbuffer
-  std::string four_letter_words = "srvr,ruok,stat,mntr,conf,isro";  // 4lw.commands.whitelist; "*" = all
+  std::string four_letter_words = "srvr,ruok,stat,mntr,conf,isro,envi";  // 4lw.commands.whitelist; "*" = all
 };
 
 class ArborServer : public net::ClientService, public Applier {

@@ -18,6 +18,15 @@ class ZkClientCodec : public net::ClientCodec {
   const char* name() const override { return "zookeeper"; }
 
   Status Decode(std::string* input, net::Decoded* out) override {
+    Status s = DecodeStream(input, out);
+    // The stream cannot be resynchronised and ZooKeeper closes such a
+    // connection without a reply: the session's parting error answer (xid 0)
+    // would only confuse the client ("xids do not match").
+    if (!s.ok()) broken_ = true;
+    return s;
+  }
+
+  Status DecodeStream(std::string* input, net::Decoded* out) {
     out->kind = net::Decoded::Kind::kNeedMore;
     if (!saw_first_bytes_) {
       if (input->size() < 4) return Status::Ok();
@@ -68,7 +77,9 @@ class ZkClientCodec : public net::ClientCodec {
   }
 
   void EncodeResponse(const proto::Response& response, std::string* out) override {
-    if (!connected_) return;  // nothing in ZooKeeper's protocol answers a frame before the handshake
+    // Nothing in ZooKeeper's protocol answers a frame before the handshake,
+    // nor after a stream error.
+    if (!connected_ || broken_) return;
     zk_wire::ZkOpContext ctx = TakeContext(response.xid());
     if (response.zxid() > last_zxid_) last_zxid_ = response.zxid();
     Status s = zk_wire::EncodeResponse(ctx, response, out);
@@ -188,6 +199,7 @@ class ZkClientCodec : public net::ClientCodec {
   bool saw_handshake_ = false;
   bool read_only_byte_ = false;
   bool connected_ = false;
+  bool broken_ = false;  // Decode failed: the connection is closing
   int64_t last_zxid_ = 0;
   std::deque<Pending> pending_;
 };

@@ -253,6 +253,21 @@ TEST_F(ZkCodecTest, FourLetterWordOnlyAsTheFirstBytes) {
   EXPECT_FALSE(codec_->Decode(&in, &d).ok());
 }
 
+// ZooKeeper closes a connection that sent an oversized frame without a
+// reply; an error header (xid 0) would make kazoo fail "xids do not match".
+TEST_F(ZkCodecTest, NothingIsAnsweredAfterAStreamError) {
+  Connect(false);
+  std::string in = {0x7f, 0, 0, 0};
+  Decoded d;
+  ASSERT_FALSE(codec_->Decode(&in, &d).ok());
+  proto::Response r;
+  r.set_xid(0);
+  r.set_error(proto::MARSHALLINGERROR);
+  std::string out;
+  codec_->EncodeResponse(r, &out);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST_F(ZkCodecTest, NothingIsAnsweredBeforeTheHandshake) {
   proto::Response r;
   r.set_xid(0);
