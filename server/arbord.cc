@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
   arbor::Status s = server.Start();
   if (!s.ok()) {
     LOG(ERROR) << "arbord failed to start: " << s.ToString();
+    server.Stop();  // whatever did start (storage thread, listeners) winds down
+    uv_run(loop, UV_RUN_NOWAIT);
     return 1;
   }
   Shutdown sd{&server, {}, {}};

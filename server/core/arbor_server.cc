@@ -139,6 +139,7 @@ Status ArborServer::Start() {
   uint64_t base = ((static_cast<uint64_t>(WallMs()) << 24) >> 8) | ((options_.id & 0x7F) << 56);
   next_session_id_ = static_cast<int64_t>(base & ~(uint64_t{1} << 63));
   uv_timer_init(loop_, &timer_);
+  timer_started_ = true;
   timer_.data = this;
   uv_timer_start(&timer_, &ArborServer::OnTimer, options_.tick_ms, options_.tick_ms);
   LOG(INFO) << "arbord " << options_.id << " serving clients on " << options_.bind << ":" << client_port()
@@ -150,8 +151,10 @@ Status ArborServer::Start() {
 void ArborServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  uv_timer_stop(&timer_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+  if (timer_started_) {  // Start() may have failed before it
+    uv_timer_stop(&timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+  }
   if (clients_) clients_->Close(Status::Ok());
   if (zk_clients_) zk_clients_->Close(Status::Ok());
   if (peers_) peers_->Close();

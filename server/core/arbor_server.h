@@ -197,6 +197,7 @@ class ArborServer : public net::ClientService, public Applier {
   uint64_t last_snapshot_index_ = 0;
   uint64_t leader_ = 0;
   bool stopped_ = false;
+  bool timer_started_ = false;
   enum class ShutdownPhase { kNone, kDraining, kTransferring };
   ShutdownPhase shutdown_phase_ = ShutdownPhase::kNone;
   std::function<void()> on_shutdown_;  // set while a graceful shutdown waits
