@@ -43,8 +43,11 @@ class [[nodiscard]] OpResult {
   std::string message() const { return ErrorCodeMessage(code_); }
   const T& value() const& { return value_; }
   T& value() & { return value_; }
-  T&& value() && { return std::move(value_); }
-  const T* operator->() const { return &value_; }
+  T value() && { return std::move(value_); }  // by value: safe in a range-for
+  const T* operator->() const& { return &value_; }
+  // `client->GetChildren(p)->children()` would read a value destroyed at the
+  // end of the full expression (e.g. in a range-for): keep the result first.
+  const T* operator->() const&& = delete;
 
  private:
   proto::ErrorCode code_ = proto::OK;

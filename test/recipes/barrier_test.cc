@@ -78,7 +78,7 @@ TEST_F(DoubleBarrierTest, EnterTimesOutWhenTheGroupIsIncomplete) {
   TestClient a = Connect(), b = Connect();
   DoubleBarrier da(a.get(), "/rounds/r2", "a", 3), db(b.get(), "/rounds/r2", "b", 3);
   EXPECT_FALSE(da.Enter(200).value());
-  EXPECT_EQ(a->GetChildren("/rounds/r2")->children_size(), 0) << "a timed-out entrant is not counted";
+  EXPECT_EQ(a->GetChildren("/rounds/r2").value().children_size(), 0) << "a timed-out entrant is not counted";
 }
 
 }  // namespace

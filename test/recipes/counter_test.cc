@@ -55,7 +55,7 @@ TEST_F(CounterTest, BlindReadModifyWriteLosesUpdates) {
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_LT(std::stoll(clients[0]->GetData("/blind")->data()), kThreads * kAdds);
+  EXPECT_LT(std::stoll(clients[0]->GetData("/blind").value().data()), kThreads * kAdds);
 }
 
 TEST_F(CounterTest, CompareAndSetAndBadData) {

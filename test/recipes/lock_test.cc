@@ -227,12 +227,12 @@ TEST_F(LockTest, ProtectedCreateFindsItsOwnNodeAfterALostAnswer) {
   auto retried = CreateProtectedSequential(a.get(), "/locks/p", "lock-", "", proto::EPHEMERAL_SEQUENTIAL, 1000, guid);
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(retried.value(), applied->path());
-  EXPECT_EQ(a->GetChildren("/locks/p")->children_size(), 1);
+  EXPECT_EQ(a->GetChildren("/locks/p").value().children_size(), 1);
   // A fresh GUID is a new contender: a second node.
   auto fresh = CreateProtectedSequential(a.get(), "/locks/p", "lock-", "", proto::EPHEMERAL_SEQUENTIAL);
   ASSERT_TRUE(fresh.ok());
   EXPECT_NE(fresh.value(), applied->path());
-  EXPECT_EQ(a->GetChildren("/locks/p")->children_size(), 2);
+  EXPECT_EQ(a->GetChildren("/locks/p").value().children_size(), 2);
   EXPECT_GT(SequenceOf(fresh.value()), SequenceOf(applied->path()));
 }
 
