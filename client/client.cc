@@ -352,6 +352,13 @@ Client::Op<std::vector<proto::Id>> Client::WhoAmIOp() {
   return op;
 }
 
+Client::Op<proto::ServerStatusResponse> Client::ServerStatusOp() {
+  Op<proto::ServerStatusResponse> op;
+  op.request.mutable_server_status();
+  op.finish = Finish<proto::ServerStatusResponse>([](proto::Response& r) { return r.server_status(); });
+  return op;
+}
+
 // ---- Blocking ----------------------------------------------------------------------
 
 OpResult<proto::CreateResponse> Client::Create(const std::string& path, const std::string& data,
@@ -401,6 +408,7 @@ OpResult<Done> Client::AddAuth(const std::string& scheme, const std::string& aut
   return Block(AddAuthOp(scheme, auth));
 }
 OpResult<std::vector<proto::Id>> Client::WhoAmI() { return Block(WhoAmIOp()); }
+OpResult<proto::ServerStatusResponse> Client::ServerStatus() { return Block(ServerStatusOp()); }
 
 // ---- Asynchronous --------------------------------------------------------------------
 

@@ -111,6 +111,9 @@ class Client {
   OpResult<Done> CheckWatches(const std::string& path, proto::WatcherType type);
   OpResult<Done> AddAuth(const std::string& scheme, const std::string& auth);
   OpResult<std::vector<proto::Id>> WhoAmI();
+  // The connected server's role, term, commit index and applied zxid
+  // (Arbor's native protocol only).
+  OpResult<proto::ServerStatusResponse> ServerStatus();
 
   // ---- Asynchronous operations (callbacks on the event thread) ----------------
   void CreateAsync(const std::string& path, const std::string& data, proto::CreateMode mode,
@@ -172,6 +175,7 @@ class Client {
   Op<Done> CheckWatchesOp(const std::string& path, proto::WatcherType type);
   Op<Done> AddAuthOp(const std::string& scheme, const std::string& auth);
   Op<std::vector<proto::Id>> WhoAmIOp();
+  Op<proto::ServerStatusResponse> ServerStatusOp();
 
   std::unique_ptr<ClientCore> core_;
 };

@@ -110,6 +110,7 @@ bool ClientCore::IsIdempotent(const proto::Request& r) {
     case proto::Request::kGetAllChildrenNumber:
     case proto::Request::kCheckWatches:
     case proto::Request::kWhoAmI:
+    case proto::Request::kServerStatus:
       return true;
     case proto::Request::kMulti:
       return r.multi().read_only();

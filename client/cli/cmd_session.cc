@@ -36,13 +36,14 @@ int CloseCmd(Shell& sh, const Args&) {
   return kExitOk;
 }
 
-// What one server answered to a probe: a session of its own, a read of "/"
-// (whose answer carries the server's last zxid) and a sync.
+// What one server answered to a probe: a session of its own, its status
+// (role, term, commit index, applied zxid) and a sync.
 struct Probe {
   std::string server;
   bool reachable = false;
   int64_t connect_ms = -1, sync_ms = -1;
-  int64_t zxid = -1;
+  int64_t zxid = -1;  // the server's applied zxid
+  proto::ServerStatusResponse status;
   std::string error;
 };
 
@@ -65,8 +66,11 @@ Probe ProbeServer(const client::HostPort& hp, int32_t wait_ms) {
   }
   p.reachable = true;
   p.connect_ms = MsSince(t0);
-  auto e = (*c)->Exists("/");
-  if (e.ok()) p.zxid = (*c)->last_zxid_seen();
+  auto st = (*c)->ServerStatus();
+  if (st.ok()) {
+    p.status = st.value();
+    p.zxid = p.status.applied_zxid();
+  }
   Clock::time_point t1 = Clock::now();
   auto s = (*c)->Sync("/");
   if (s.ok()) p.sync_ms = MsSince(t1);
@@ -90,26 +94,30 @@ int Status(Shell& sh, const Args&) {
   JsonWriter w;
   w.BeginObject().Key("ok").Bool(true).Key("servers").BeginArray();
   char line[256];
-  std::snprintf(line, sizeof(line), "%-22s %-11s %10s %8s %14s %6s\n", "SERVER", "STATE", "CONNECT_MS", "SYNC_MS", "ZXID", "LAG");
+  std::snprintf(line, sizeof(line), "%-22s %-11s %-13s %6s %6s %10s %10s %6s %8s\n", "SERVER", "STATE", "ROLE", "ID",
+                "TERM", "COMMIT", "APPLIED", "LAG", "SYNC_MS");
   std::string text = line;
   for (const Probe& p : probes) {
     int64_t lag = p.zxid >= 0 ? max_zxid - p.zxid : -1;
     w.BeginObject().Key("server").String(p.server).Key("reachable").Bool(p.reachable).Key("connect_ms").Int(p.connect_ms);
     w.Key("sync_ms").Int(p.sync_ms).Key("zxid").Int(p.zxid).Key("lag").Int(lag).Key("current").Bool(p.server == current);
+    const proto::ServerStatusResponse& st = p.status;
+    w.Key("id").Int(static_cast<int64_t>(st.server_id())).Key("role").String(st.role());
+    w.Key("leader").Int(static_cast<int64_t>(st.leader())).Key("term").Int(static_cast<int64_t>(st.term()));
+    w.Key("commit_index").Int(static_cast<int64_t>(st.commit_index())).Key("applied_zxid").Int(st.applied_zxid());
     w.Key("error").String(p.error).EndObject();
-    char zxid[32];
-    std::snprintf(zxid, sizeof(zxid), p.zxid >= 0 ? "0x%" PRIx64 : "-", static_cast<uint64_t>(p.zxid));
-    std::snprintf(line, sizeof(line), "%-22s %-11s %10" PRId64 " %8" PRId64 " %14s %6" PRId64 "%s%s\n", p.server.c_str(),
-                  p.reachable ? "serving" : "unreachable", p.connect_ms, p.sync_ms, zxid, lag,
+    std::snprintf(line, sizeof(line), "%-22s %-11s %-13s %6" PRIu64 " %6" PRIu64 " %10" PRIu64 " %10" PRId64 " %6" PRId64
+                  " %8" PRId64 "%s%s\n",
+                  p.server.c_str(), p.reachable ? "serving" : "unreachable", st.role().empty() ? "-" : st.role().c_str(),
+                  st.server_id(), st.term(), st.commit_index(), p.zxid, lag, p.sync_ms,
                   p.server == current ? "  <- this shell" : "", p.error.empty() ? "" : ("  " + p.error).c_str());
     text += line;
   }
-  w.EndArray().Key("role_term_commit_index").String("not available: the server has no status RPC yet").EndObject();
+  w.EndArray().EndObject();
   if (sh.json()) {
     sh.OutJson(w);
   } else {
-    sh.Out(text + "(role, term and commit index: not available yet, the server has no status RPC; ZXID is the last\n"
-                  " zxid each server answered a read with, LAG how many zxids it is behind the most advanced one)\n");
+    sh.Out(text + "(LAG: how many entries a server has applied fewer than the most advanced one)\n");
   }
   return kExitOk;
 }
@@ -149,7 +157,7 @@ void AddSessionCommands(std::vector<Command>* out) {
   out->push_back({"connect", "", "connect [HOST:PORT[,HOST:PORT...][/chroot]]",
                   "open a new session (on the same servers without an argument)", 0, 1, false, Connect});
   out->push_back({"close", "", "close", "close the session (its ephemeral nodes go with it)", 0, 0, true, CloseCmd});
-  out->push_back({"status", "", "status", "probe each server of the connect string: reachable, latency, zxid, lag",
+  out->push_back({"status", "", "status", "each server of the connect string: role, term, commit index, applied, lag",
                   0, 0, false, Status});
   out->push_back({"members", "", "members", "same as status", 0, 0, false, Status});
   out->push_back({"history", "", "history", "list the commands typed so far", 0, 0, false, History});

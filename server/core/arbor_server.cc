@@ -293,6 +293,22 @@ proto::Response ArborServer::RunLocal(net::ClientSession* s, const proto::Reques
       }
       break;
     }
+    case proto::Request::kServerStatus: {
+      resp.set_xid(r.xid());
+      auto* st = resp.mutable_server_status();
+      st->set_server_id(options_.id);
+      st->set_role(raft::RoleName(raft_->node().role()));
+      st->set_leader(raft_->leader());
+      st->set_term(raft_->term());
+      st->set_commit_index(raft_->commit_index());
+      st->set_applied_zxid(sm_->last_applied_zxid());
+      for (const auto& [id, addr] : options_.peers) {
+        if (id != options_.id && peers_->Connected(id)) st->add_peers_connected(id);
+      }
+      st->set_sessions(sm_->sessions().size());
+      st->set_znodes(sm_->tree().node_count());
+      break;
+    }
     case proto::Request::kWhoAmI:
       resp.set_xid(r.xid());
       auth::WhoAmI(IdsOf(s), resp.mutable_who_am_i());

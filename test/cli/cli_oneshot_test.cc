@@ -245,10 +245,17 @@ TEST(CliStatusTest, ProbesEveryServerOfTheConnectString) {
   pb::Struct s = ParseJson(r.out);
   const auto& list = s.fields().at("servers").list_value();
   ASSERT_EQ(list.values_size(), 3);
+  int leaders = 0;
   for (const auto& v : list.values()) {
-    EXPECT_TRUE(v.struct_value().fields().at("reachable").bool_value()) << r.out;
-    EXPECT_GT(v.struct_value().fields().at("zxid").number_value(), 0) << r.out;
+    const auto& f = v.struct_value().fields();
+    EXPECT_TRUE(f.at("reachable").bool_value()) << r.out;
+    EXPECT_GT(f.at("zxid").number_value(), 0) << r.out;
+    EXPECT_GE(f.at("term").number_value(), 1) << r.out;
+    EXPECT_GT(f.at("commit_index").number_value(), 0) << r.out;
+    leaders += f.at("role").string_value() == "leader";
+    EXPECT_TRUE(f.at("role").string_value() == "leader" || f.at("role").string_value() == "follower") << r.out;
   }
+  EXPECT_EQ(leaders, 1) << r.out;
   cluster.server(2).Kill();
   r = RunCli({"-server", servers, "-connect_wait_ms", "1500", "members"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -256,8 +263,8 @@ TEST(CliStatusTest, ProbesEveryServerOfTheConnectString) {
   size_t at = r.out.find(dead);
   ASSERT_NE(at, std::string::npos) << r.out;
   EXPECT_NE(r.out.find("unreachable", at), std::string::npos) << r.out;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n') - 2, 4) << "a header, 3 servers, 2 note lines: " << r.out;
-  EXPECT_NE(r.out.find("role, term and commit index: not available"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 5) << "a header, 3 servers, 1 note line: " << r.out;
+  EXPECT_NE(r.out.find("leader"), std::string::npos) << r.out;
 }
 
 }  // namespace
