@@ -4,6 +4,9 @@
 // Each test starts its own arbord processes on free ports.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -96,6 +99,27 @@ TEST(ZkCompat, KazooSingleServer) {
   ChildResult r = RunChild({kPython, COMPAT_DIR "/kazoo_compat.py", "single", server.hosts()}, 90000);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
+}
+
+// ACLs and auth over the ZooKeeper port behave exactly as Apache ZooKeeper
+// 3.8.0's: test/unit/auth/zk_acl_probe.py (40 cases through kazoo: digest,
+// auth and ip schemes, super user, every permission, getACL masking,
+// AUTHFAILED) was recorded against the real server in zk_acl_probe.expected;
+// Arbor's output must be identical, line for line.
+TEST(ZkCompat, AclProbeMatchesApacheZooKeeperOutput) {
+  if (!Exists(kPython) || system("/usr/bin/python3 -c 'import kazoo' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-kazoo not installed (deploy/install-deps.sh installs it)";
+  }
+  ZkServer server({"--superdigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU="});  // super:test, as the recording
+  ASSERT_TRUE(server.Start());
+  const std::string probe = COMPAT_DIR "/../unit/auth/zk_acl_probe.py";
+  ChildResult r = RunChild({"/bin/bash", "-c", std::string(kPython) + " " + probe + " " + server.hosts() + " 2>/dev/null"},
+                           90000);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream f(COMPAT_DIR "/../unit/auth/zk_acl_probe.expected");
+  std::string expected((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(r.output, expected);
 }
 
 TEST(ZkCompat, KazooSessionMovesToAnotherServerOfACluster) {
