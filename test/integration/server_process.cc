@@ -11,22 +11,37 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "test/integration/native_test_client.h"
 
 namespace arbor::testing {
 
+// A port that binds now, drawn at random from below Linux's ephemeral range
+// (32768-60999): ports the kernel hands to outgoing connections and to
+// bind(0) in parallel test processes would otherwise collide with it.
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  static std::mt19937 rng(static_cast<unsigned>(getpid()) * 2654435761u ^
+                          static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  static std::set<int> handed_out;  // never the same port twice in one process
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = 15000 + static_cast<int>(rng() % 17000);
+    if (handed_out.count(port) != 0) continue;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    ::close(fd);
+    if (ok) {
+      handed_out.insert(port);
+      return port;
+    }
+  }
+  return 0;
 }
 
 std::string MakeTempDir(const std::string& prefix) {

@@ -83,6 +83,13 @@ TEST_F(ElectionTest, NewLeaderWithinSessionTimeoutAfterLeaderProcessKilled) {
     if (e.Start() != proto::OK) _exit(3);
     while (true) pause();
   }
+  // Whatever happens below, the child does not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  } reaper{child};
   close(pipefd[1]);
   char b = 0;
   ASSERT_EQ(read(pipefd[0], &b, 1), 1) << "the child never led";
@@ -102,6 +109,7 @@ TEST_F(ElectionTest, NewLeaderWithinSessionTimeoutAfterLeaderProcessKilled) {
   ASSERT_EQ(kill(child, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
+  reaper.pid = -1;
   ASSERT_TRUE(WaitFor([&] { return CountLeaders(es) == 1; }, 5000));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at).count();
   RecordProperty("handover_ms", static_cast<int>(took));

@@ -47,7 +47,8 @@ TEST_F(MembershipTest, WatcherSeesJoinsLeavesAndSessionEnds) {
 }
 
 TEST_F(MembershipTest, KilledMembersSessionExpiresAndItDropsOut) {
-  TestClient obs = Connect();
+  // Fork before this process starts any client thread: a child forked from a
+  // multi-threaded process can deadlock on a lock another thread held.
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -60,12 +61,21 @@ TEST_F(MembershipTest, KilledMembersSessionExpiresAndItDropsOut) {
     if (m.Join() != proto::OK) _exit(3);
     while (true) pause();
   }
+  // Whatever happens below, the child does not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  } reaper{child};
+  TestClient obs = Connect();
   GroupWatcher w(obs.get(), obs.events.get(), "/svc/k", nullptr);
   ASSERT_EQ(w.Start(), proto::OK);
   ASSERT_TRUE(WaitFor([&] { return w.Current() == Ids{"child"}; }, 5000));
   ASSERT_EQ(kill(child, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
+  reaper.pid = -1;
   ASSERT_TRUE(WaitFor([&] { return w.Current().empty(); }, 3000));
 }
 
