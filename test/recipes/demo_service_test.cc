@@ -19,8 +19,11 @@ class DemoServiceTest : public RecipeTest {
     pid_t pid = -1;
     std::string out;
   };
-  Proc Spawn(const std::string& name) {
-    Proc p;
+  // The fixture owns every Proc, so TearDown can still reach them after the
+  // test body's scope is gone (a failed ASSERT must not leak a process).
+  Proc& Spawn(const std::string& name) {
+    procs_.push_back(std::make_unique<Proc>());
+    Proc& p = *procs_.back();
     p.out = dir_ + "/" + name + ".out";
     std::string server = "--server=" + address(), id = "--name=" + name;
     p.pid = fork();
@@ -42,7 +45,7 @@ class DemoServiceTest : public RecipeTest {
   }
   static bool Has(const Proc& p, const std::string& line) { return Read(p).find(line + "\n") != std::string::npos; }
   void TearDown() override {
-    for (Proc* p : procs_) {
+    for (auto& p : procs_) {
       if (p->pid > 0) {
         kill(p->pid, SIGKILL);
         waitpid(p->pid, nullptr, 0);
@@ -50,15 +53,13 @@ class DemoServiceTest : public RecipeTest {
     }
     RecipeTest::TearDown();
   }
-  std::vector<Proc*> procs_;
+  std::vector<std::unique_ptr<Proc>> procs_;
 };
 
 TEST_F(DemoServiceTest, OneLeaderWorksAllFollowConfigAndKillHandsOver) {
-  Proc alpha = Spawn("alpha");
-  procs_.push_back(&alpha);
+  Proc& alpha = Spawn("alpha");
   ASSERT_TRUE(WaitFor([&] { return Has(alpha, "LEADER alpha"); }, 10000)) << Read(alpha);
-  Proc beta = Spawn("beta");
-  procs_.push_back(&beta);
+  Proc& beta = Spawn("beta");
   ASSERT_TRUE(WaitFor([&] { return Has(beta, "STARTED beta"); }, 10000)) << Read(beta);
   EXPECT_TRUE(Has(beta, "CONFIG beta <none>"));
   ASSERT_TRUE(WaitFor([&] { return Read(alpha).find("WORK alpha") != std::string::npos; }, 5000)) << Read(alpha);
