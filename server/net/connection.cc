@@ -2,9 +2,16 @@
 
 #include <glog/logging.h>
 
+#include <atomic>
 #include <utility>
 
 namespace arbor::net {
+
+uint64_t NextConnectionId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 namespace {
 
 std::string PeerName(uv_tcp_t* tcp) {

@@ -38,6 +38,11 @@ struct ConnectionLimits {
 
 class Connection;
 
+// A connection id never used before in this process, whichever listener
+// accepts the connection: the server keys identities, pending requests and
+// replies by it, so two listeners must never hand out the same number.
+uint64_t NextConnectionId();
+
 // Implemented by a protocol layer. Called on the loop thread.
 class ConnectionHandler {
  public:

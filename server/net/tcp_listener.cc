@@ -48,7 +48,7 @@ void TcpListener::OnConnection(uv_stream_t* server, int status) {
 }
 
 void TcpListener::Accept() {
-  Connection::Id id = next_id_++;
+  Connection::Id id = NextConnectionId();
   auto conn = std::make_unique<Connection>(loop_, id, options_.limits);
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&server_), reinterpret_cast<uv_stream_t*>(conn->tcp())) != 0) {
     Connection* raw = conn.release();

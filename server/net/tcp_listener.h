@@ -71,7 +71,6 @@ class TcpListener {
   uv_tcp_t server_;
   bool listening_ = false;
   int port_ = 0;
-  Connection::Id next_id_ = 1;
   std::map<Connection::Id, Slot> conns_;
   uint64_t accepted_total_ = 0;
   uint64_t rejected_total_ = 0;
