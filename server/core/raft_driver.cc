@@ -2,45 +2,23 @@
 
 #include <glog/logging.h>
 
-#include <limits>
 #include <utility>
 
 namespace arbor::core {
 
-namespace {
-constexpr uint64_t kNotSubmitted = std::numeric_limits<uint64_t>::max();
-}  // namespace
-
-RaftDriver::RaftDriver(uv_loop_t* loop, RaftDriverOptions options, storage::LogStore* log,
-                       storage::SnapshotStore* snapshots, SendFn send, Applier* applier)
-    : loop_(loop),
-      options_(std::move(options)),
-      log_(log),
-      snapshots_(snapshots),
-      send_(std::move(send)),
-      applier_(applier) {}
+RaftDriver::RaftDriver(RaftDriverOptions options, ReplicaDisk* disk, SendFn send, Applier* applier, Waker* waker)
+    : options_(std::move(options)), disk_(disk), send_(std::move(send)), applier_(applier), waker_(waker) {}
 
 RaftDriver::~RaftDriver() { CHECK(!started_ || stopped_) << "RaftDriver destroyed without Stop()"; }
 
 Status RaftDriver::Start() {
-  options_.raft.storage = log_;
+  options_.raft.storage = disk_->log();
   auto node = raft::RawNode::Create(options_.raft);
   if (!node.ok()) return node.status();
   node_ = std::move(node).value();
   applied_ = options_.raft.applied;
-
-  uv_async_init(loop_, &storage_async_, &RaftDriver::OnStorageDone);
-  storage_async_.data = this;
-  completions_ = std::make_unique<storage::CompletionQueue>([this] { uv_async_send(&storage_async_); });
-  storage_thread_ = std::make_unique<storage::StorageThread>(
-      log_, snapshots_, [this](const std::vector<storage::Completion>& done) { completions_->Push(done); });
-  storage_thread_->Start();
-
-  uv_timer_init(loop_, &tick_timer_);
-  tick_timer_.data = this;
-  uv_timer_start(&tick_timer_, &RaftDriver::OnTick, options_.tick_ms, options_.tick_ms);
-  uv_idle_init(loop_, &idle_);
-  idle_.data = this;
+  last_term_ = node_->term();
+  disk_->Start([this](const std::vector<storage::Completion>& done) { OnDiskDone(done); });
   started_ = true;
   Kick();
   return Status::Ok();
@@ -49,12 +27,7 @@ Status RaftDriver::Start() {
 void RaftDriver::Stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
-  uv_timer_stop(&tick_timer_);
-  uv_idle_stop(&idle_);
-  storage_thread_->Stop();  // everything queued is durable after this
-  uv_close(reinterpret_cast<uv_handle_t*>(&tick_timer_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&storage_async_), nullptr);
+  disk_->Stop();  // everything queued is durable after this
 }
 
 Status RaftDriver::Propose(std::string data) {
@@ -96,34 +69,32 @@ void RaftDriver::ReportSnapshot(uint64_t to, bool ok) {
   Step(m);
 }
 
-void RaftDriver::OnTick(uv_timer_t* t) {
-  auto* self = static_cast<RaftDriver*>(t->data);
-  self->node_->Tick();
-  self->Kick();
+void RaftDriver::Tick() {
+  if (stopped_) return;
+  node_->Tick();
+  Kick();
 }
 
 void RaftDriver::Kick() {
-  if (stopped_ || idle_active_) return;
-  idle_active_ = true;
-  uv_idle_start(&idle_, &RaftDriver::OnIdle);
+  if (!stopped_) waker_->Wake();
 }
 
-void RaftDriver::OnIdle(uv_idle_t* h) {
-  auto* self = static_cast<RaftDriver*>(h->data);
-  self->idle_active_ = false;
-  uv_idle_stop(&self->idle_);
-  // Bounded work per loop iteration, so client I/O is not starved.
-  for (int i = 0; i < 16 && !self->stopped_ && self->node_->HasReady(); ++i) self->HandleReady();
-  if (!self->stopped_ && self->node_->HasReady()) self->Kick();
+void RaftDriver::Poll() {
+  // Bounded work per call, so client I/O is not starved.
+  for (int i = 0; i < 16 && !stopped_ && node_->HasReady(); ++i) HandleReady();
+  if (!stopped_ && node_->HasReady()) Kick();
 }
 
 void RaftDriver::HandleReady() {
   raft::Ready rd = node_->GetReady();
-  if (rd.soft_state) applier_->OnSoftState(*rd.soft_state);
+  if (rd.soft_state || node_->term() != last_term_) {
+    last_term_ = node_->term();
+    applier_->OnSoftState(raft::SoftState{node_->lead(), node_->role()}, node_->term());
+  }
   // 1. Start the write: the snapshot install first, then entries + hard state.
   PendingPersist p{0, rd.persist_id, std::move(rd.messages_after_persist)};
   if (rd.snapshot) {
-    Result<uint64_t> seq = storage_thread_->SubmitSnapshotInstalled(*rd.snapshot);
+    Result<uint64_t> seq = disk_->SubmitSnapshotInstalled(*rd.snapshot);
     CHECK(seq.ok()) << "storage refused to install snapshot " << rd.snapshot->index() << ": "
                     << seq.status().ToString();
     p.storage_seq = *seq;
@@ -132,7 +103,7 @@ void RaftDriver::HandleReady() {
     storage::WriteBatch batch;
     batch.hard_state = rd.hard_state;
     batch.entries = std::move(rd.entries);
-    Result<uint64_t> seq = storage_thread_->Submit(std::move(batch));
+    Result<uint64_t> seq = disk_->Submit(std::move(batch));
     // The queue bound is far above what Raft's own bounds can produce; being
     // over it means those bounds are misconfigured, and dropping a write
     // would break the persist-before-acknowledge rule.
@@ -156,7 +127,7 @@ void RaftDriver::HandleReady() {
       raft::ConfState cs = node_->ApplyConfChange(cc);
       storage::WriteBatch batch;
       batch.conf_state = cs;
-      CHECK(storage_thread_->Submit(std::move(batch)).ok());
+      CHECK(disk_->Submit(std::move(batch)).ok());
     } else {
       applier_->ApplyEntry(e);
     }
@@ -191,19 +162,18 @@ void RaftDriver::SendAll(std::vector<raft::Message>* messages) {
   }
 }
 
-void RaftDriver::OnStorageDone(uv_async_t* a) {
-  auto* self = static_cast<RaftDriver*>(a->data);
-  // Every operation of the storage thread completes in submission order, so
-  // the highest completed seq covers all before it.
-  for (const storage::Completion& c : self->completions_->Drain()) {
+void RaftDriver::OnDiskDone(const std::vector<storage::Completion>& done) {
+  // Every operation completes in submission order, so the highest
+  // completed seq covers all before it.
+  for (const storage::Completion& c : done) {
     CHECK(c.status.ok() || c.kind == storage::Completion::Kind::kSnapshotRecorded)
         << "storage operation " << c.seq << " failed: " << c.status.ToString();
     if (!c.status.ok()) LOG(ERROR) << "snapshot not recorded: " << c.status.ToString();
-    if (c.seq > self->durable_seq_) self->durable_seq_ = c.seq;
+    if (c.seq > durable_seq_) durable_seq_ = c.seq;
   }
-  if (self->stopped_) return;
-  self->ResolvePersisted();
-  self->Kick();
+  if (stopped_) return;
+  ResolvePersisted();
+  Kick();
 }
 
 void RaftDriver::ResolvePersisted() {

@@ -1,22 +1,22 @@
-// RaftDriver: runs the pure Raft core on the libuv loop.
+// RaftDriver: runs the pure Raft core for one replica.
 //
 // It is the one place that executes the Ready contract (docs/RAFT.md):
-//   1. hand hard state + entries to the storage thread (group commit, fsync),
+//   1. hand hard state + entries to the disk (group commit, fsync),
 //   2. send the messages that may go before the local write,
 //   3. apply committed entries through the Applier,
 //   4. Advance(),
-//   5. when the storage thread reports the write durable: send the held
-//      messages (votes, append acks) and call OnPersisted, in Ready order.
-// The loop never waits on the disk: completions come back through uv_async.
+//   5. when the disk reports the write durable: send the held messages
+//      (votes, append acks) and call OnPersisted, in Ready order.
+// The caller never waits on the disk: completions come back through
+// OnDiskDone on the loop thread.
 //
-// Ticks come from a uv_timer; Readies are drained from a uv_idle handle that
-// runs only while there is work, so a burst of proposals in one loop
-// iteration becomes one Ready, one LMDB transaction and one fsync.
+// The driver knows no event loop: the host calls Tick() every tick and
+// Poll() whenever the Waker it was given asked for it, so a burst of
+// proposals handled in one loop iteration becomes one Ready, one write and
+// one fsync. Under test/sim the same code runs on simulated time.
 //
-// Threading: loop thread only (except the storage thread's completion push).
+// Threading: the replica's loop thread only.
 #pragma once
-
-#include <uv.h>
 
 #include <cstdint>
 #include <deque>
@@ -27,9 +27,8 @@
 
 #include "common/status.h"
 #include "proto/peer.pb.h"
+#include "server/core/env.h"
 #include "server/raft/raw_node.h"
-#include "server/storage/log_store.h"
-#include "server/storage/storage_thread.h"
 
 namespace arbor::core {
 
@@ -39,11 +38,11 @@ class Applier {
   virtual ~Applier() = default;
   // A committed ENTRY_NORMAL entry, in log order (data empty: leader no-op).
   virtual void ApplyEntry(const raft::Entry& entry) = 0;
-  // Leader or role changed.
-  virtual void OnSoftState(const raft::SoftState& soft) = 0;
+  // Leader, role or term changed.
+  virtual void OnSoftState(const raft::SoftState& soft, uint64_t term) = 0;
   // A ReadIndex answer: once applied >= rs.index, reads are linearizable.
   virtual void OnReadState(const raft::ReadState& rs) = 0;
-  // Replace the state with the snapshot received from the leader (its file
+  // Replace the state with the snapshot received from the leader (its body
   // is durable: it was committed before the core saw the MSG_SNAP).
   virtual void InstallSnapshot(const raft::SnapshotMetadata& meta) = 0;
   // The core wants a snapshot streamed to a follower (MSG_SNAP). The
@@ -54,7 +53,6 @@ class Applier {
 
 struct RaftDriverOptions {
   raft::Config raft;  // id, ticks, bounds; storage is filled in by the driver
-  int tick_ms = 100;
 };
 
 class RaftDriver {
@@ -62,16 +60,21 @@ class RaftDriver {
   // Sends a frame to a peer; false if dropped.
   using SendFn = std::function<bool(uint64_t to, const proto::PeerFrame& frame)>;
 
-  // `log` and `snapshots` must outlive the driver. The driver owns the
-  // storage thread.
-  RaftDriver(uv_loop_t* loop, RaftDriverOptions options, storage::LogStore* log,
-             storage::SnapshotStore* snapshots, SendFn send, Applier* applier);
+  // `disk`, `applier` and `waker` must outlive the driver.
+  RaftDriver(RaftDriverOptions options, ReplicaDisk* disk, SendFn send, Applier* applier, Waker* waker);
   ~RaftDriver();
 
   Status Start();
-  // Stops ticking, drains the storage thread (everything queued becomes
-  // durable) and closes handles. Run the loop afterwards so they close.
+  // Stops the disk writer (everything queued becomes durable); afterwards
+  // the driver ignores input.
   void Stop();
+
+  // Called by the host.
+  void Tick();
+  // Handles a bounded number of Readies; wakes again if more remain.
+  void Poll();
+  // The disk's completions, on the loop thread, in submission order.
+  void OnDiskDone(const std::vector<storage::Completion>& done);
 
   // Leader only: see RawNode::Propose.
   Status Propose(std::string data);
@@ -91,9 +94,6 @@ class RaftDriver {
   uint64_t applied_index() const { return applied_; }
   const raft::RawNode& node() const { return *node_; }
 
-  storage::StorageThread* storage_thread() { return storage_thread_.get(); }
-  uint64_t fsync_groups() const { return storage_thread_ ? storage_thread_->groups_committed() : 0; }
-
  private:
   struct PendingPersist {
     uint64_t storage_seq;  // 0: no write of its own (waits for earlier ones)
@@ -101,35 +101,24 @@ class RaftDriver {
     std::vector<raft::Message> messages;
   };
 
-  static void OnTick(uv_timer_t* t);
-  static void OnIdle(uv_idle_t* h);
-  static void OnStorageDone(uv_async_t* a);
-
-  void Kick();  // there may be a Ready: process it soon
+  void Kick();  // there may be a Ready: ask the host for a Poll
   void HandleReady();
   void SendAll(std::vector<raft::Message>* messages);
   void ResolvePersisted();
 
-  uv_loop_t* loop_;
   RaftDriverOptions options_;
-  storage::LogStore* log_;
-  storage::SnapshotStore* snapshots_;
+  ReplicaDisk* disk_;
   SendFn send_;
   Applier* applier_;
+  Waker* waker_;
   std::unique_ptr<raft::RawNode> node_;
-  std::unique_ptr<storage::CompletionQueue> completions_;
-  std::unique_ptr<storage::StorageThread> storage_thread_;
-
-  uv_timer_t tick_timer_;
-  uv_idle_t idle_;
-  uv_async_t storage_async_;
-  bool idle_active_ = false;
   bool started_ = false;
   bool stopped_ = false;
 
   std::deque<PendingPersist> pending_;
-  uint64_t durable_seq_ = 0;  // highest storage seq reported complete
+  uint64_t durable_seq_ = 0;  // highest disk seq reported complete
   uint64_t applied_ = 0;
+  uint64_t last_term_ = 0;  // term reported with the last soft state
 };
 
 }  // namespace arbor::core

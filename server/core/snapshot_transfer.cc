@@ -4,17 +4,10 @@
 
 namespace arbor::core {
 
-Result<std::unique_ptr<SnapshotSender>> SnapshotSender::Open(const storage::SnapshotStore& store,
-                                                             const raft::Message& message) {
-  auto files = store.List();
-  if (!files.ok()) return files.status();
-  for (const auto& f : *files) {
-    if (f.index != message.snapshot().index() || f.term != message.snapshot().term()) continue;
-    auto reader = storage::SnapshotFileReader::Open(f.path);
-    if (!reader.ok()) return reader.status();
-    return std::unique_ptr<SnapshotSender>(new SnapshotSender(std::move(reader).value(), message));
-  }
-  return Status::NotFound("no snapshot file for index " + std::to_string(message.snapshot().index()));
+Result<std::unique_ptr<SnapshotSender>> SnapshotSender::Open(ReplicaDisk* disk, const raft::Message& message) {
+  auto reader = disk->OpenSnapshot(message.snapshot());
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<SnapshotSender>(new SnapshotSender(std::move(reader).value(), message));
 }
 
 Result<bool> SnapshotSender::Next(proto::PeerFrame* frame) {
@@ -40,7 +33,7 @@ Result<bool> SnapshotSender::Next(proto::PeerFrame* frame) {
 Status SnapshotReceiver::OnChunk(uint64_t from, const proto::SnapshotChunk& chunk) {
   if (chunk.offset() == 0) {
     writer_.reset();  // an unfinished earlier transfer: its temp file goes
-    auto w = storage::SnapshotFileWriter::Create(store_->dir(), chunk.metadata());
+    auto w = disk_->CreateSnapshot(chunk.metadata());
     if (!w.ok()) return w.status();
     writer_ = std::move(w).value();
     from_ = from;
@@ -58,9 +51,9 @@ Status SnapshotReceiver::OnChunk(uint64_t from, const proto::SnapshotChunk& chun
   if (!chunk.last()) return Status::Ok();
   Status s = writer_->Commit();
   if (s.ok()) {
+    complete_ = true;
     complete_index_ = meta_.index();
     complete_term_ = meta_.term();
-    complete_path_ = writer_->final_path();
   }
   writer_.reset();
   return s;

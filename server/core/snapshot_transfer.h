@@ -2,16 +2,16 @@
 // by the application as docs/RAFT.md describes).
 //
 // Leader: when the core emits MSG_SNAP for a follower, a SnapshotSender reads
-// the snapshot file's body in chunks and sends them as SnapshotChunk frames,
+// the snapshot's body in chunks and sends them as SnapshotChunk frames,
 // paced by the peer connection's queue, then the MSG_SNAP itself (same
 // connection, so it arrives after the last chunk). The server then reports
 // MSG_SNAP_STATUS to the core.
 //
-// Follower: a SnapshotReceiver writes the chunks to a new snapshot file and
+// Follower: a SnapshotReceiver writes the chunks to a new snapshot body and
 // commits it (fsync, rename) on the last one; when the MSG_SNAP arrives the
 // data is durable and the core may install it.
 //
-// Threading: loop thread. File reads and writes are chunk-sized (1 MiB).
+// Threading: loop thread. Reads and writes are chunk-sized (1 MiB).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,7 @@
 
 #include "common/status.h"
 #include "proto/peer.pb.h"
-#include "server/storage/snapshot_file.h"
-#include "server/storage/snapshot_store.h"
+#include "server/core/env.h"
 
 namespace arbor::core {
 
@@ -29,9 +28,8 @@ class SnapshotSender {
  public:
   static constexpr size_t kChunkBytes = 1 << 20;
 
-  // Opens the file of the snapshot `message.snapshot()` names.
-  static Result<std::unique_ptr<SnapshotSender>> Open(const storage::SnapshotStore& store,
-                                                      const raft::Message& message);
+  // Opens the snapshot `message.snapshot()` names.
+  static Result<std::unique_ptr<SnapshotSender>> Open(ReplicaDisk* disk, const raft::Message& message);
 
   // Produces the next frame to send: chunks, then the raft message. Returns
   // false when everything was produced.
@@ -40,9 +38,9 @@ class SnapshotSender {
   uint64_t index() const { return message_.snapshot().index(); }
 
  private:
-  SnapshotSender(std::unique_ptr<storage::SnapshotFileReader> reader, raft::Message m)
+  SnapshotSender(std::unique_ptr<storage::SnapshotBodyReader> reader, raft::Message m)
       : reader_(std::move(reader)), message_(std::move(m)) {}
-  std::unique_ptr<storage::SnapshotFileReader> reader_;
+  std::unique_ptr<storage::SnapshotBodyReader> reader_;
   raft::Message message_;
   uint64_t offset_ = 0;
   bool message_sent_ = false;
@@ -50,24 +48,23 @@ class SnapshotSender {
 
 class SnapshotReceiver {
  public:
-  explicit SnapshotReceiver(const storage::SnapshotStore* store) : store_(store) {}
-  // Takes one chunk from `from`. A chunk at offset 0 starts a new file
+  explicit SnapshotReceiver(ReplicaDisk* disk) : disk_(disk) {}
+  // Takes one chunk from `from`. A chunk at offset 0 starts a new body
   // (dropping any unfinished one); a chunk out of sequence is refused.
   Status OnChunk(uint64_t from, const proto::SnapshotChunk& chunk);
-  // The committed file for (index, term), if the last transfer completed.
+  // The body for (index, term) was committed by the last transfer.
   bool HasComplete(uint64_t index, uint64_t term) const {
-    return complete_index_ == index && complete_term_ == term && !complete_path_.empty();
+    return complete_ && complete_index_ == index && complete_term_ == term;
   }
-  const std::string& complete_path() const { return complete_path_; }
 
  private:
-  const storage::SnapshotStore* store_;
-  std::unique_ptr<storage::SnapshotFileWriter> writer_;
+  ReplicaDisk* disk_;
+  std::unique_ptr<storage::SnapshotBodyWriter> writer_;
   uint64_t from_ = 0;
   uint64_t next_offset_ = 0;
   raft::SnapshotMetadata meta_;
+  bool complete_ = false;
   uint64_t complete_index_ = 0, complete_term_ = 0;
-  std::string complete_path_;
 };
 
 }  // namespace arbor::core

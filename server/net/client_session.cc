@@ -4,7 +4,7 @@
 
 namespace arbor::net {
 
-ClientSession::ClientSession(Connection* conn, std::unique_ptr<ClientCodec> codec,
+ClientSession::ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec,
                              ClientService* service, ClientSessionOptions options)
     : conn_(conn),
       conn_id_(conn->id()),
@@ -23,7 +23,7 @@ ClientSession::ClientSession(Connection* conn, std::unique_ptr<ClientCodec> code
                       if (close_after_response_) conn_->Close(Status::Ok(), /*flush_first=*/true);
                     }}) {}
 
-Status ClientSession::OnData(Connection* conn, std::string* input) {
+Status ClientSession::OnData(Link* conn, std::string* input) {
   peer_ = conn->peer();
   in_on_data_ = true;
   fatal_xid_ = 0;
@@ -43,7 +43,7 @@ Status ClientSession::OnData(Connection* conn, std::string* input) {
   return Status::Ok();
 }
 
-Status ClientSession::DecodeAll(Connection* conn, std::string* input) {
+Status ClientSession::DecodeAll(Link* conn, std::string* input) {
   while (conn_ != nullptr && !conn_->closing()) {
     if (pipeline_.full()) {
       conn->PauseReading();  // back-pressure: resume when responses drain
@@ -127,7 +127,7 @@ void ClientSession::Terminate(proto::ErrorCode error, const Status& why) {
   if (conn_ != nullptr) conn_->Close(why, /*flush_first=*/true);
 }
 
-void ClientSession::OnClose(Connection*, const Status& why) {
+void ClientSession::OnClose(Link*, const Status& why) {
   conn_ = nullptr;
   state_ = State::kClosed;
   service_->Disconnected(this);

@@ -10,8 +10,9 @@
 #include <memory>
 
 #include "server/net/client_codec.h"
-#include "server/net/connection.h"
+#include "server/net/link.h"
 #include "server/net/request_pipeline.h"
+#include "server/session/client_handle.h"
 
 namespace arbor::net {
 
@@ -39,40 +40,40 @@ struct ClientSessionOptions {
   size_t max_outstanding = 1000;  // pipelined requests per connection
 };
 
-class ClientSession : public ConnectionHandler {
+class ClientSession : public ConnectionHandler, public session::ClientHandle {
  public:
-  ClientSession(Connection* conn, std::unique_ptr<ClientCodec> codec, ClientService* service,
+  ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec, ClientService* service,
                 ClientSessionOptions options);
 
-  Status OnData(Connection* conn, std::string* input) override;
-  void OnClose(Connection* conn, const Status& why) override;
+  Status OnData(Link* conn, std::string* input) override;
+  void OnClose(Link* conn, const Status& why) override;
 
   // Called by the service. CompleteConnect with a non-OK error or timeout 0
   // closes the connection after the answer is written.
-  void CompleteConnect(const proto::ConnectResponse& response);
-  void Complete(uint64_t seq, proto::Response response);
-  void SendEvent(const proto::WatchEvent& event);
+  void CompleteConnect(const proto::ConnectResponse& response) override;
+  void Complete(uint64_t seq, proto::Response response) override;
+  void SendEvent(const proto::WatchEvent& event) override;
   // Answers everything pending with `error` and closes (session expired or
   // closed, server shutting down).
-  void Terminate(proto::ErrorCode error, const Status& why);
+  void Terminate(proto::ErrorCode error, const Status& why) override;
 
-  int64_t session_id() const { return session_id_; }
-  Connection::Id connection_id() const { return conn_id_; }
-  const std::string& peer() const { return peer_; }
-  const char* protocol() const { return codec_->name(); }
-  size_t outstanding() const { return pipeline_.outstanding(); }
+  int64_t session_id() const override { return session_id_; }
+  uint64_t connection_id() const override { return conn_id_; }
+  const std::string& peer() const override { return peer_; }
+  const char* protocol() const override { return codec_->name(); }
+  size_t outstanding() const override { return pipeline_.outstanding(); }
 
   // The connection closes once the next response (the one being produced)
   // is written: ZooKeeper's answer to a failed auth packet.
-  void CloseAfterNextResponse() { close_after_response_ = true; }
+  void CloseAfterNextResponse() override { close_after_response_ = true; }
 
  private:
   enum class State { kAwaitConnect, kConnecting, kConnected, kClosed };
-  Status DecodeAll(Connection* conn, std::string* input);
+  Status DecodeAll(Link* conn, std::string* input);
   Status HandleRequest(proto::Request request);
 
-  Connection* conn_;  // null once closed
-  Connection::Id conn_id_;
+  Link* conn_;  // null once closed
+  Link::Id conn_id_;
   std::string peer_;
   std::unique_ptr<ClientCodec> codec_;
   ClientService* service_;

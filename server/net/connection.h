@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/net/link.h"
 
 namespace arbor::net {
 
@@ -36,37 +37,15 @@ struct ConnectionLimits {
   size_t max_output_bytes = 64 << 20;
 };
 
-class Connection;
-
-// A connection id never used before in this process, whichever listener
-// accepts the connection: the server keys identities, pending requests and
-// replies by it, so two listeners must never hand out the same number.
-uint64_t NextConnectionId();
-
-// Implemented by a protocol layer. Called on the loop thread.
-class ConnectionHandler {
+class Connection : public Link {
  public:
-  virtual ~ConnectionHandler() = default;
-  // `input` holds everything received and not yet consumed; the handler
-  // erases what it consumed from the front. Returning a non-OK Status closes
-  // the connection with that reason (logged once).
-  virtual Status OnData(Connection* conn, std::string* input) = 0;
-  // The connection is closing (peer gone, error, or Close()); `why` is OK
-  // for an orderly close. The handler must drop its pointer to `conn`.
-  virtual void OnClose(Connection* conn, const Status& why) = 0;
-};
-
-class Connection {
- public:
-  using Id = uint64_t;
-
   Connection(uv_loop_t* loop, Id id, ConnectionLimits limits);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  Id id() const { return id_; }
-  const std::string& peer() const { return peer_; }
+  Id id() const override { return id_; }
+  const std::string& peer() const override { return peer_; }
   uv_tcp_t* tcp() { return &tcp_; }
 
   // Installs the handler (not owned; must outlive the connection or be
@@ -75,22 +54,22 @@ class Connection {
 
   // Queues bytes for the peer. Returns false (and closes) if the output
   // queue would exceed its bound.
-  bool Write(std::string bytes);
+  bool Write(std::string bytes) override;
 
   // Flow control from the handler: stop/restart reading from the socket.
-  void PauseReading();
-  void ResumeReading();
+  void PauseReading() override;
+  void ResumeReading() override;
   bool reading() const { return reading_; }
   // Hands input already buffered (left while the handler was applying
   // back-pressure) to the handler again, without waiting for new bytes.
-  void ProcessBuffered();
+  void ProcessBuffered() override;
 
   // Closes after queued output is written (graceful) or at once. `why` is
   // passed to the handler's OnClose.
-  void Close(const Status& why, bool flush_first = false);
-  bool closing() const { return closing_; }
+  void Close(const Status& why, bool flush_first = false) override;
+  bool closing() const override { return closing_; }
 
-  size_t output_queued_bytes() const { return queued_bytes_ + inflight_bytes_; }
+  size_t output_queued_bytes() const override { return queued_bytes_ + inflight_bytes_; }
 
   // Called once libuv has released the handle; the owner frees the object.
   std::function<void(Connection*)> on_released;

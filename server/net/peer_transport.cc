@@ -49,7 +49,7 @@ Status DecodeFrames(std::string* input, size_t max_frame,
 class PeerTransport::InboundHandler : public ConnectionHandler {
  public:
   explicit InboundHandler(PeerTransport* t) : t_(t) {}
-  Status OnData(Connection* conn, std::string* input) override {
+  Status OnData(Link* conn, std::string* input) override {
     return DecodeFrames(input, t_->options_.max_frame_bytes, [&](proto::PeerFrame&& f) -> Status {
       if (from_ == 0) {
         if (!f.has_hello() || f.hello().server_id() == 0) {
@@ -66,7 +66,9 @@ class PeerTransport::InboundHandler : public ConnectionHandler {
       return Status::Ok();
     });
   }
-  void OnClose(Connection*, const Status&) override {}
+  void OnClose(Link*, const Status&) override {
+    if (from_ != 0 && !t_->closed_ && t_->on_link_down_) t_->on_link_down_(from_);
+  }
 
  private:
   PeerTransport* t_;
@@ -77,11 +79,11 @@ class PeerTransport::InboundHandler : public ConnectionHandler {
 class PeerTransport::OutboundHandler : public ConnectionHandler {
  public:
   OutboundHandler(PeerTransport* t, Outbound* out) : t_(t), out_(out) {}
-  Status OnData(Connection*, std::string* input) override {
+  Status OnData(Link*, std::string* input) override {
     input->clear();
     return Status::Ok();
   }
-  void OnClose(Connection*, const Status& why) override;
+  void OnClose(Link*, const Status& why) override;
 
  private:
   PeerTransport* t_;
@@ -102,18 +104,21 @@ struct PeerTransport::Outbound {
   PeerTransport* transport;
 };
 
-void PeerTransport::OutboundHandler::OnClose(Connection*, const Status& why) {
+void PeerTransport::OutboundHandler::OnClose(Link*, const Status& why) {
   out_->conn = nullptr;
   if (!t_->closed_) {
     LOG(INFO) << "peer " << out_->id << " connection lost" << (why.ok() ? "" : ": " + why.ToString());
     t_->ScheduleRedial(out_);
+    if (t_->on_link_down_) t_->on_link_down_(out_->id);
   }
 }
 
-PeerTransport::PeerTransport(uv_loop_t* loop, PeerTransportOptions options, FrameHandler on_frame)
+PeerTransport::PeerTransport(uv_loop_t* loop, PeerTransportOptions options, FrameHandler on_frame,
+                             LinkDownHandler on_link_down)
     : loop_(loop),
       options_(std::move(options)),
       on_frame_(std::move(on_frame)),
+      on_link_down_(std::move(on_link_down)),
       listener_(loop, [&] {
         ListenerOptions l = options_.listen;
         l.limits.max_input_bytes = options_.max_frame_bytes + kFrameHeaderBytes;

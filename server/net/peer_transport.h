@@ -40,8 +40,12 @@ class PeerTransport {
  public:
   // Called for every frame received, with the sender's id.
   using FrameHandler = std::function<void(uint64_t from, proto::PeerFrame&& frame)>;
+  // Called when a connection to or from `peer` that carried frames closed:
+  // frames in flight on it may be lost (TCP delivers in order until then).
+  using LinkDownHandler = std::function<void(uint64_t peer)>;
 
-  PeerTransport(uv_loop_t* loop, PeerTransportOptions options, FrameHandler on_frame);
+  PeerTransport(uv_loop_t* loop, PeerTransportOptions options, FrameHandler on_frame,
+                LinkDownHandler on_link_down = nullptr);
   ~PeerTransport();
 
   Status Start();  // listens and starts dialing every peer
@@ -69,6 +73,7 @@ class PeerTransport {
   uv_loop_t* loop_;
   PeerTransportOptions options_;
   FrameHandler on_frame_;
+  LinkDownHandler on_link_down_;
   TcpListener listener_;
   std::map<uint64_t, std::unique_ptr<Outbound>> outbound_;
   uint64_t dropped_ = 0;

@@ -23,6 +23,7 @@
 #include "common/byte_stream.h"
 #include "common/status.h"
 #include "proto/raft.pb.h"
+#include "server/storage/snapshot_io.h"
 
 namespace arbor::storage {
 
@@ -32,7 +33,7 @@ std::optional<std::pair<uint64_t, uint64_t>> ParseSnapshotFileName(std::string_v
 
 // Writes one snapshot file. Not thread-safe: one producer thread uses it.
 // Destroying it before Commit() removes the temporary file.
-class SnapshotFileWriter : public ByteSink {
+class SnapshotFileWriter : public SnapshotBodyWriter {
  public:
   static Result<std::unique_ptr<SnapshotFileWriter>> Create(const std::string& dir,
                                                             const raft::SnapshotMetadata& meta);
@@ -41,7 +42,7 @@ class SnapshotFileWriter : public ByteSink {
   Status Append(std::string_view bytes) override;
   // Writes the trailer, fsyncs the file, renames it to its final name and
   // fsyncs the directory. After Ok the snapshot survives a crash.
-  Status Commit();
+  Status Commit() override;
   const std::string& final_path() const { return final_path_; }
 
  private:
@@ -62,13 +63,13 @@ class SnapshotFileWriter : public ByteSink {
 // Reads one snapshot file. Open checks the header and trailer; the body's
 // CRC is checked by VerifyBody() and again as the last body byte is read
 // through ReadExactly, so a stream consumer never finishes on corrupt data.
-class SnapshotFileReader : public ByteSource {
+class SnapshotFileReader : public SnapshotBodyReader {
  public:
   static Result<std::unique_ptr<SnapshotFileReader>> Open(const std::string& path);
   ~SnapshotFileReader() override;
 
   const raft::SnapshotMetadata& metadata() const { return meta_; }
-  uint64_t body_bytes() const { return body_bytes_; }
+  uint64_t body_bytes() const override { return body_bytes_; }
   const std::string& path() const { return path_; }
   // Reads the whole body and compares its CRC (independent of ReadExactly).
   Status VerifyBody() const;

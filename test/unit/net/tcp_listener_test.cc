@@ -38,7 +38,7 @@ std::string Frame(std::string_view payload) {
 class EchoHandler : public ConnectionHandler {
  public:
   explicit EchoHandler(std::atomic<int>* closed) : closed_(closed) {}
-  Status OnData(Connection* c, std::string* in) override {
+  Status OnData(Link* c, std::string* in) override {
     while (in->size() >= 4) {
       uint32_t n;
       memcpy(&n, in->data(), 4);
@@ -52,7 +52,7 @@ class EchoHandler : public ConnectionHandler {
     }
     return Status::Ok();
   }
-  void OnClose(Connection*, const Status&) override { closed_->fetch_add(1); }
+  void OnClose(Link*, const Status&) override { closed_->fetch_add(1); }
 
  private:
   std::atomic<int>* closed_;

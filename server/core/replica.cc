@@ -1,0 +1,275 @@
+// Replica: start and recovery, the client-facing half (handshakes, reads,
+// writes handed to the WriteRouter) and peer frames. The apply half is in
+// replica_apply.cc, the periodic work and shutdown in replica_tick.cc.
+#include "server/core/replica.h"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+
+#include "server/auth/authenticator.h"
+
+namespace arbor::core {
+
+Replica::Replica(ServerOptions options, Env env)
+    : options_(std::move(options)), env_(env), sessions_(options_.tick_ms) {}
+
+Replica::~Replica() = default;
+
+Status Replica::Recover() {
+  std::optional<raft::SnapshotMetadata> snap = env_.disk->RecoveredSnapshot();
+  snapshots_ = std::make_unique<SnapshotKeeper>(env_, options_.snapshot_every_entries, options_.tree);
+  if (snap) {
+    auto sm = snapshots_->Load(*snap);
+    if (!sm.ok()) return sm.status();
+    sm_ = std::move(sm).value();
+    snapshots_->Restored(static_cast<uint64_t>(sm_->last_applied_zxid()));
+    LOG(INFO) << "restored snapshot at index " << sm_->last_applied_zxid() << " (" << sm_->tree().node_count()
+              << " znodes, " << sm_->sessions().size() << " sessions)";
+  } else {
+    sm_ = std::make_unique<tree::StateMachine>(options_.tree);
+  }
+  // A brand-new data directory: record the initial membership.
+  raft::HardState hs;
+  raft::ConfState cs;
+  ARBOR_RETURN_IF_ERROR(env_.disk->log()->InitialState(&hs, &cs));
+  if (cs.voters().empty() && cs.learners().empty()) {
+    if (env_.disk->log()->LastIndex() != 0) {
+      return Status::Corruption("data directory " + options_.data_dir +
+                                " has log entries but no membership; restore it from a peer");
+    }
+    storage::WriteBatch batch;
+    batch.conf_state.emplace();
+    for (const auto& [id, addr] : options_.peers) batch.conf_state->add_voters(id);
+    ARBOR_RETURN_IF_ERROR(env_.disk->WriteNow(std::move(batch)));
+    LOG(INFO) << "initialized " << options_.data_dir << " for a cluster of " << options_.peers.size();
+  }
+  return Status::Ok();
+}
+
+Status Replica::Start() {
+  if (options_.peers.count(options_.id) == 0) {
+    return Status::InvalidArgument("--peers does not name this server's --id " + std::to_string(options_.id));
+  }
+  ARBOR_RETURN_IF_ERROR(Recover());
+  RaftDriverOptions ro;
+  ro.raft.id = options_.id;
+  ro.raft.election_tick = options_.election_ticks;
+  ro.raft.heartbeat_tick = 1;
+  ro.raft.max_uncommitted_bytes = options_.raft_max_uncommitted_bytes;
+  ro.raft.applied = static_cast<uint64_t>(sm_->last_applied_zxid());
+  ro.raft.seed = options_.seed != 0 ? options_.seed : env_.entropy->Next64();
+  raft_ = std::make_unique<RaftDriver>(
+      ro, env_.disk, [this](uint64_t to, const proto::PeerFrame& f) { return env_.peers->Send(to, f); }, this,
+      env_.waker);
+  router_ = std::make_unique<WriteRouter>(options_.id, 4 * options_.election_timeout_ms(), env_, raft_.get(),
+                                          &sessions_, [this] { return sm_->last_applied_zxid(); });
+  ARBOR_RETURN_IF_ERROR(raft_->Start());
+  started_ = true;
+  if (options_.peers.size() == 1) raft_->Campaign();  // nobody to wait for
+
+  // ZooKeeper's scheme: server id in the top byte, start time below, then a
+  // counter; kept positive (negative owners encode containers and TTL nodes).
+  uint64_t base = ((static_cast<uint64_t>(env_.clock->WallMs()) << 24) >> 8) | ((options_.id & 0x7F) << 56);
+  next_session_id_ = static_cast<int64_t>(base & ~(uint64_t{1} << 63));
+  LOG(INFO) << "replica " << options_.id << " started, last applied zxid " << sm_->last_applied_zxid();
+  return Status::Ok();
+}
+
+void Replica::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (raft_) raft_->Stop();
+}
+
+ServerStatus Replica::GetStatus() const {
+  ServerStatus s;
+  s.server_id = options_.id;
+  s.role = raft::RoleName(raft_->node().role());
+  s.standalone = options_.peers.size() == 1;
+  s.leader = raft_->leader();
+  s.term = raft_->term();
+  s.commit_index = raft_->commit_index();
+  s.applied_zxid = sm_->last_applied_zxid();
+  s.serving = leader_ != 0;
+  for (const auto& [id, addr] : options_.peers) {
+    if (id != options_.id && env_.peers->Connected(id)) s.peers_connected.push_back(id);
+  }
+  s.voters = options_.peers.size();
+  s.sessions = sm_->sessions().size();
+  s.znodes = sm_->tree().node_count();
+  s.watch_paths = watches_.path_count();
+  s.watch_sessions = watches_.session_count();
+  s.outstanding_writes = router_->outstanding();
+  for (const auto& [id, c] : sessions_.connections()) {
+    s.connections.push_back({c->peer(), c->protocol(), c->session_id(), c->outstanding()});
+  }
+  s.zk_port = options_.zk_port;
+  s.data_dir = options_.data_dir;
+  s.tick_ms = options_.tick_ms;
+  s.min_session_timeout_ms = options_.min_session_timeout_ms;
+  s.max_session_timeout_ms = options_.max_session_timeout_ms;
+  s.max_connections = options_.max_connections;
+  return s;
+}
+
+// ---- Handshake ----------------------------------------------------------
+
+void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
+  std::string ip = s->peer().substr(0, s->peer().rfind(':'));
+  sessions_.Attach(s, auth::ConnectionIdentities(ip));
+  proto::ConnectResponse resp;
+  resp.set_protocol_version(req.protocol_version());
+  if (req.last_zxid_seen() > sm_->last_applied_zxid()) {
+    // The client has seen a newer state than ours: it must go elsewhere.
+    LOG(INFO) << "refusing client " << s->peer() << ": it has seen zxid " << req.last_zxid_seen()
+              << ", this server has applied only " << sm_->last_applied_zxid();
+    resp.set_error(proto::CONNECTIONLOSS);
+    s->CompleteConnect(resp);
+    return;
+  }
+  if (req.session_id() == 0) {
+    int32_t timeout = std::clamp(req.timeout_ms(), options_.min_session_timeout_ms, options_.max_session_timeout_ms);
+    proto::LogEntry entry = router_->NewEntry(0, 0);
+    auto* op = entry.mutable_create_session();
+    op->set_session_id(NextSessionId());
+    op->set_timeout_ms(timeout);
+    env_.entropy->Fill(16, op->mutable_password());
+    router_->StartConnect(s, std::move(entry));
+    return;
+  }
+  const session::SessionInfo* info = sm_->sessions().Find(req.session_id());
+  if (info == nullptr || info->password != req.password()) {
+    resp.set_error(proto::SESSIONEXPIRED);
+    s->CompleteConnect(resp);
+    return;
+  }
+  sessions_.Bind(req.session_id(), s);
+  resp.set_session_id(req.session_id());
+  resp.set_timeout_ms(info->timeout_ms);
+  resp.set_password(info->password);
+  s->CompleteConnect(resp);
+  Touched(s);
+}
+
+// ---- Requests -----------------------------------------------------------
+
+bool Replica::IsLocal(const proto::Request& r) const {
+  switch (r.op_case()) {
+    case proto::Request::kCreate:
+    case proto::Request::kDelete:
+    case proto::Request::kSetData:
+    case proto::Request::kSetAcl:
+    case proto::Request::kCheck:
+    case proto::Request::kSync:
+    case proto::Request::kCloseSession:
+      return false;
+    case proto::Request::kMulti:
+      return r.multi().read_only();
+    default:
+      return true;
+  }
+}
+
+proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r) {
+  proto::Response resp;
+  int64_t sid = s->session_id();
+  switch (r.op_case()) {
+    case proto::Request::kPing:
+      resp.set_xid(r.xid());
+      resp.mutable_ping();
+      break;
+    case proto::Request::kSetWatches: {
+      std::vector<proto::WatchEvent> fired;
+      sm_->SetWatches(r.set_watches(), sid, &watches_, &fired);
+      for (const auto& e : fired) s->SendEvent(e);  // before the response, as ZooKeeper does
+      resp.set_xid(r.xid());
+      resp.mutable_set_watches();
+      break;
+    }
+    case proto::Request::kAuth: {
+      // Answered at once, never through the log: identities belong to this
+      // connection and travel in the log entries of its writes.
+      resp.set_xid(r.xid());
+      session::Ids* ids = sessions_.MutableIdsOf(s->connection_id());
+      std::string ip = s->peer().substr(0, s->peer().rfind(':'));
+      resp.set_error(ids == nullptr ? proto::AUTHFAILED
+                                    : auth::Authenticate(options_.auth, r.auth().scheme(), r.auth().auth(), ip, ids));
+      if (resp.error() != proto::OK) {
+        LOG(WARNING) << "auth (scheme '" << r.auth().scheme() << "') from " << s->peer()
+                     << " failed; closing the connection as ZooKeeper does";
+        s->CloseAfterNextResponse();
+      }
+      break;
+    }
+    case proto::Request::kServerStatus:
+      resp.set_xid(r.xid());
+      *resp.mutable_server_status() = ToProto(GetStatus());
+      break;
+    case proto::Request::kWhoAmI:
+      resp.set_xid(r.xid());
+      auth::WhoAmI(sessions_.IdsOf(s->connection_id()), resp.mutable_who_am_i());
+      break;
+    default:
+      resp = sm_->Read(r, sid, sessions_.IdsOf(s->connection_id()), &watches_);
+      resp.set_xid(r.xid());
+      break;
+  }
+  resp.set_zxid(sm_->last_applied_zxid());
+  return resp;
+}
+
+void Replica::StartAsync(net::ClientSession* s, uint64_t seq, const proto::Request& r) {
+  if (r.has_sync()) {
+    router_->StartSync(s, seq, r);
+  } else {
+    router_->StartWrite(s, seq, r);
+  }
+}
+
+void Replica::Touched(net::ClientSession* s) {
+  sessions_.Touch(s->session_id(), env_.clock->NowMs(), raft_->is_leader());
+}
+
+void Replica::Disconnected(net::ClientSession* s) { sessions_.Detach(s); }
+
+// ---- Peers --------------------------------------------------------------
+
+void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
+  if (stopped_) return;
+  switch (f.frame_case()) {
+    case proto::PeerFrame::kRaft:
+      if (f.raft().type() == raft::MSG_SNAP &&
+          !snapshots_->Received(f.raft().snapshot().index(), f.raft().snapshot().term())) {
+        // Its data did not arrive whole: the leader will probe and send again.
+        LOG(WARNING) << "snapshot " << f.raft().snapshot().index() << " from " << from << " is incomplete; ignored";
+        break;
+      }
+      raft_->Step(f.raft());
+      break;
+    case proto::PeerFrame::kForward:
+      router_->OnForwarded(from, std::move(*f.mutable_forward()->mutable_entry()));
+      break;
+    case proto::PeerFrame::kForwardRefused:
+      router_->OnForwardRefused(f.forward_refused());
+      break;
+    case proto::PeerFrame::kSnapshotChunk: {
+      Status s = snapshots_->OnChunk(from, f.snapshot_chunk());
+      if (!s.ok()) LOG(WARNING) << "snapshot chunk from " << from << " dropped: " << s.ToString();
+      break;
+    }
+    case proto::PeerFrame::kHeartbeats:
+      if (raft_->is_leader()) {
+        std::vector<int64_t> ids(f.heartbeats().session_ids().begin(), f.heartbeats().session_ids().end());
+        sessions_.TouchReported(ids, env_.clock->NowMs());
+      }
+      break;
+    default:
+      LOG_EVERY_N(WARNING, 100) << "unexpected peer frame " << f.frame_case() << " from " << from;
+      break;
+  }
+}
+
+void Replica::OnPeerLinkDown(uint64_t peer) { (void)peer; }
+
+}  // namespace arbor::core
