@@ -67,6 +67,10 @@ class Replica : public net::ClientService, public Applier {
   void Shutdown(std::function<void()> stopped);
 
   ServerStatus GetStatus() const;
+  // Called after every entry this replica applies (tests, metrics).
+  using ApplyObserver = std::function<void(const proto::LogEntry& entry, int64_t zxid,
+                                           const tree::ApplyResult& result)>;
+  void set_apply_observer(ApplyObserver observer) { apply_observer_ = std::move(observer); }
   const RaftDriver& raft() const { return *raft_; }
   const tree::StateMachine& state() const { return *sm_; }
   const session::SessionManager& sessions() const { return sessions_; }
@@ -106,6 +110,7 @@ class Replica : public net::ClientService, public Applier {
   std::unique_ptr<WriteRouter> router_;
   std::unique_ptr<SnapshotKeeper> snapshots_;
 
+  ApplyObserver apply_observer_;
   uint64_t leader_ = 0;
   int64_t next_session_id_ = 0;
   int64_t last_reap_ms_ = 0;

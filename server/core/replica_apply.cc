@@ -18,6 +18,7 @@ void Replica::ApplyEntry(const raft::Entry& entry) {
     // diverge from a replica that understands it (e.g. a newer format).
     CHECK(result.ok()) << "cannot apply entry " << entry.index() << ": " << result.status().ToString()
                        << " (is this server older than the leader? upgrade it)";
+    if (apply_observer_) apply_observer_(le, static_cast<int64_t>(entry.index()), *result);
     DeliverResult(le, &*result);
   }
   router_->FinishSyncs();
