@@ -119,6 +119,7 @@ void RaftDriver::HandleReady() {
   if (rd.snapshot) {
     applier_->InstallSnapshot(*rd.snapshot);
     applied_ = rd.snapshot->index();
+    applier_->AfterApply(applied_);
   }
   for (const raft::Entry& e : rd.committed_entries) {
     if (e.type() == raft::ENTRY_CONF_CHANGE) {
@@ -132,6 +133,7 @@ void RaftDriver::HandleReady() {
       applier_->ApplyEntry(e);
     }
     applied_ = e.index();
+    applier_->AfterApply(applied_);
   }
   for (const raft::ReadState& rs : rd.read_states) applier_->OnReadState(rs);
 

@@ -38,6 +38,9 @@ class Applier {
   virtual ~Applier() = default;
   // A committed ENTRY_NORMAL entry, in log order (data empty: leader no-op).
   virtual void ApplyEntry(const raft::Entry& entry) = 0;
+  // Every committed entry (no-ops and membership changes included) up to
+  // `index` has been applied.
+  virtual void AfterApply(uint64_t index) = 0;
   // Leader, role or term changed.
   virtual void OnSoftState(const raft::SoftState& soft, uint64_t term) = 0;
   // A ReadIndex answer: once applied >= rs.index, reads are linearizable.

@@ -6,6 +6,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "server/auth/authenticator.h"
 
@@ -62,8 +63,17 @@ Status Replica::Start() {
   raft_ = std::make_unique<RaftDriver>(
       ro, env_.disk, [this](uint64_t to, const proto::PeerFrame& f) { return env_.peers->Send(to, f); }, this,
       env_.waker);
-  router_ = std::make_unique<WriteRouter>(options_.id, 4 * options_.election_timeout_ms(), env_, raft_.get(),
-                                          &sessions_, [this] { return sm_->last_applied_zxid(); });
+  RouterOptions rt;
+  rt.self_id = options_.id;
+  rt.sync_timeout_ms = 2 * options_.election_timeout_ms();
+  rt.sync_retry_ms = 3 * options_.tick_ms;
+  rt.park_timeout_ms = 2 * options_.election_timeout_ms();
+  rt.resume_timeout_ms = options_.election_timeout_ms();
+  rt.admit = [this](const proto::LogEntry& e) { return Admit(e); };
+  router_ = std::make_unique<WriteRouter>(
+      rt, env_, raft_.get(), &sessions_, [this] { return applied_index_; },
+      [this] { return sm_->last_applied_zxid(); });
+  applied_index_ = static_cast<uint64_t>(sm_->last_applied_zxid());
   ARBOR_RETURN_IF_ERROR(raft_->Start());
   started_ = true;
   if (options_.peers.size() == 1) raft_->Campaign();  // nobody to wait for
@@ -91,7 +101,7 @@ ServerStatus Replica::GetStatus() const {
   s.term = raft_->term();
   s.commit_index = raft_->commit_index();
   s.applied_zxid = sm_->last_applied_zxid();
-  s.serving = leader_ != 0;
+  s.serving = serving_;
   for (const auto& [id, addr] : options_.peers) {
     if (id != options_.id && env_.peers->Connected(id)) s.peers_connected.push_back(id);
   }
@@ -120,6 +130,13 @@ void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
   sessions_.Attach(s, auth::ConnectionIdentities(ip));
   proto::ConnectResponse resp;
   resp.set_protocol_version(req.protocol_version());
+  if (!serving_) {
+    // No leader, or no proof that our reports reach it: the client must try
+    // another server (ZooKeeper's follower refuses clients while it syncs).
+    resp.set_error(proto::CONNECTIONLOSS);
+    s->CompleteConnect(resp);
+    return;
+  }
   if (req.last_zxid_seen() > sm_->last_applied_zxid()) {
     // The client has seen a newer state than ours: it must go elsewhere.
     LOG(INFO) << "refusing client " << s->peer() << ": it has seen zxid " << req.last_zxid_seen()
@@ -128,28 +145,103 @@ void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
     s->CompleteConnect(resp);
     return;
   }
-  if (req.session_id() == 0) {
-    int32_t timeout = std::clamp(req.timeout_ms(), options_.min_session_timeout_ms, options_.max_session_timeout_ms);
-    proto::LogEntry entry = router_->NewEntry(0, 0);
-    auto* op = entry.mutable_create_session();
-    op->set_session_id(NextSessionId());
-    op->set_timeout_ms(timeout);
-    env_.entropy->Fill(16, op->mutable_password());
-    router_->StartConnect(s, std::move(entry));
+  if (req.session_id() != 0) {
+    Resume(s, req);
     return;
   }
+  int32_t timeout = std::clamp(req.timeout_ms(), options_.min_session_timeout_ms, options_.max_session_timeout_ms);
+  proto::LogEntry entry = router_->NewEntry(0, 0);
+  auto* op = entry.mutable_create_session();
+  op->set_session_id(NextSessionId());
+  op->set_timeout_ms(timeout);
+  env_.entropy->Fill(16, op->mutable_password());
+  router_->StartConnect(s, std::move(entry));
+}
+
+// A client resumes an existing session. The local table may be stale (this
+// server may be cut off while the majority expires the session), so the
+// leader decides: the session must be live in its committed state and not
+// already expiring, and then it gets a fresh timeout.
+void Replica::Resume(net::ClientSession* s, const proto::ConnectRequest& req) {
+  proto::ConnectResponse resp;
+  resp.set_protocol_version(req.protocol_version());
   const session::SessionInfo* info = sm_->sessions().Find(req.session_id());
   if (info == nullptr || info->password != req.password()) {
+    // This server has applied everything the client saw (checked above), so
+    // a session missing here ended.
     resp.set_error(proto::SESSIONEXPIRED);
     s->CompleteConnect(resp);
     return;
   }
-  sessions_.Bind(req.session_id(), s);
-  resp.set_session_id(req.session_id());
-  resp.set_timeout_ms(info->timeout_ms);
-  resp.set_password(info->password);
-  s->CompleteConnect(resp);
-  Touched(s);
+  auto finish = [this, id = req.session_id(), version = req.protocol_version()](
+                    session::ClientHandle* client, proto::SessionRevalidated::Result result) {
+    if (client == nullptr) return;  // gone meanwhile
+    proto::ConnectResponse r;
+    r.set_protocol_version(version);
+    const session::SessionInfo* now = sm_->sessions().Find(id);
+    if (result == proto::SessionRevalidated::LIVE && now != nullptr) {
+      sessions_.Bind(id, client);
+      r.set_session_id(id);
+      r.set_timeout_ms(now->timeout_ms);
+      r.set_password(now->password);
+      client->CompleteConnect(r);
+      sessions_.Touch(id, env_.clock->NowMs(), raft_->is_leader());
+      return;
+    }
+    // RETRY: no answer now; the client tries again (here or elsewhere).
+    r.set_error(result == proto::SessionRevalidated::EXPIRED || now == nullptr ? proto::SESSIONEXPIRED
+                                                                                : proto::CONNECTIONLOSS);
+    client->CompleteConnect(r);
+  };
+  if (raft_->is_leader()) {
+    finish(s, sessions_.Revive(req.session_id(), env_.clock->NowMs()) ? proto::SessionRevalidated::LIVE
+                                                                      : proto::SessionRevalidated::EXPIRED);
+    return;
+  }
+  router_->StartResume(s, req.session_id(), req.password(), finish);
+}
+
+void Replica::OnRevalidate(uint64_t from, const proto::SessionRevalidate& r) {
+  proto::PeerFrame f;
+  auto* a = f.mutable_revalidated();
+  a->set_request_id(r.request_id());
+  const session::SessionInfo* info = sm_->sessions().Find(r.session_id());
+  if (!raft_->is_leader() || !serving_) {
+    a->set_result(proto::SessionRevalidated::RETRY);
+  } else if (info == nullptr) {
+    // The follower applied the session's creation, so it is committed; a
+    // leader that has not applied it yet cannot tell.
+    a->set_result(sm_->last_applied_zxid() < static_cast<int64_t>(raft_->commit_index())
+                      ? proto::SessionRevalidated::RETRY
+                      : proto::SessionRevalidated::EXPIRED);
+  } else if (info->password != r.password() || !sessions_.Revive(r.session_id(), env_.clock->NowMs())) {
+    a->set_result(proto::SessionRevalidated::EXPIRED);
+  } else {
+    a->set_result(proto::SessionRevalidated::LIVE);
+    a->set_timeout_ms(info->timeout_ms);
+  }
+  env_.peers->Send(from, f);
+}
+
+proto::ErrorCode Replica::Admit(const proto::LogEntry& entry) const {
+  if (!entry.has_request()) return proto::OK;
+  const proto::Request& r = entry.request();
+  size_t max = options_.tree.max_data_bytes;
+  if (r.has_create() && r.create().data().size() > max) return proto::BADARGUMENTS;
+  if (r.has_set_data() && r.set_data().data().size() > max) return proto::BADARGUMENTS;
+  if (r.has_multi()) {
+    for (const auto& op : r.multi().ops()) {
+      if (op.has_create() && op.create().data().size() > max) return proto::BADARGUMENTS;
+      if (op.has_set_data() && op.set_data().data().size() > max) return proto::BADARGUMENTS;
+    }
+  }
+  return proto::OK;
+}
+
+std::vector<uint64_t> Replica::Voters() const {
+  std::vector<uint64_t> v;
+  for (uint64_t id : raft_->node().raft().membership().voters) v.push_back(id);
+  return v;
 }
 
 // ---- Requests -----------------------------------------------------------
@@ -220,6 +312,11 @@ proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r
 }
 
 void Replica::StartAsync(net::ClientSession* s, uint64_t seq, const proto::Request& r) {
+  if (!serving_) {
+    // Connections are closed as serving stops; a request can only race it.
+    s->Terminate(proto::CONNECTIONLOSS, Status::Unavailable("not serving"));
+    return;
+  }
   if (r.has_sync()) {
     router_->StartSync(s, seq, r);
   } else {
@@ -260,9 +357,34 @@ void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
     }
     case proto::PeerFrame::kHeartbeats:
       if (raft_->is_leader()) {
+        int64_t now = env_.clock->NowMs();
         std::vector<int64_t> ids(f.heartbeats().session_ids().begin(), f.heartbeats().session_ids().end());
-        sessions_.TouchReported(ids, env_.clock->NowMs());
+        sessions_.TouchReported(ids, now);
+        sessions_.ReportReceived(from, now);
+        // The ack tells the follower its clients' sessions are kept alive:
+        // only true while this leader itself hears from a majority.
+        proto::PeerFrame ack;
+        ack.mutable_heartbeats_ack()->set_seq(f.heartbeats().seq());
+        ack.mutable_heartbeats_ack()->set_term(raft_->term());
+        ack.mutable_heartbeats_ack()->set_leader_in_contact(serving_);
+        env_.peers->Send(from, ack);
       }
+      break;
+    case proto::PeerFrame::kHeartbeatsAck:
+      if (from == raft_->leader() && f.heartbeats_ack().term() == raft_->term()) {
+        if (f.heartbeats_ack().leader_in_contact()) {
+          sessions_.AckReceived(env_.clock->NowMs());
+        } else {
+          sessions_.ContactLost();
+          UpdateServing(env_.clock->NowMs());
+        }
+      }
+      break;
+    case proto::PeerFrame::kRevalidate:
+      OnRevalidate(from, f.revalidate());
+      break;
+    case proto::PeerFrame::kRevalidated:
+      router_->OnRevalidated(f.revalidated());
       break;
     default:
       LOG_EVERY_N(WARNING, 100) << "unexpected peer frame " << f.frame_case() << " from " << from;
@@ -270,6 +392,9 @@ void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
   }
 }
 
-void Replica::OnPeerLinkDown(uint64_t peer) { (void)peer; }
+void Replica::OnPeerLinkDown(uint64_t peer) {
+  // What was forwarded on that connection may never have arrived.
+  if (!stopped_ && started_ && peer == raft_->leader()) router_->AbortInFlight("the link to the leader dropped");
+}
 
 }  // namespace arbor::core

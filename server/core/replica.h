@@ -67,6 +67,9 @@ class Replica : public net::ClientService, public Applier {
   void Shutdown(std::function<void()> stopped);
 
   ServerStatus GetStatus() const;
+  // Answers clients: a leader is known and this server knows its reports of
+  // session liveness reach it (SessionManager::InContact).
+  bool serving() const { return serving_; }
   // Called after every entry this replica applies (tests, metrics).
   using ApplyObserver = std::function<void(const proto::LogEntry& entry, int64_t zxid,
                                            const tree::ApplyResult& result)>;
@@ -74,6 +77,8 @@ class Replica : public net::ClientService, public Applier {
   const RaftDriver& raft() const { return *raft_; }
   const tree::StateMachine& state() const { return *sm_; }
   const session::SessionManager& sessions() const { return sessions_; }
+  const tree::WatchManager& watches() const { return watches_; }
+  uint64_t snapshots_installed() const { return snapshots_installed_; }
 
   // ---- net::ClientService ----
   void Connect(net::ClientSession* session, const proto::ConnectRequest& request) override;
@@ -85,6 +90,7 @@ class Replica : public net::ClientService, public Applier {
 
   // ---- Applier ----
   void ApplyEntry(const raft::Entry& entry) override;
+  void AfterApply(uint64_t index) override;
   void OnSoftState(const raft::SoftState& soft, uint64_t term) override;
   void OnReadState(const raft::ReadState& rs) override;
   void InstallSnapshot(const raft::SnapshotMetadata& meta) override;
@@ -96,6 +102,12 @@ class Replica : public net::ClientService, public Applier {
   void ProposeExpiries(int64_t now);
   void ProposeReap(int64_t now);
   void ReportHeartbeats();
+  void UpdateServing(int64_t now);
+  void StopServing(const std::string& why);
+  void Resume(net::ClientSession* s, const proto::ConnectRequest& req);
+  void OnRevalidate(uint64_t from, const proto::SessionRevalidate& r);
+  proto::ErrorCode Admit(const proto::LogEntry& entry) const;
+  std::vector<uint64_t> Voters() const;
   void AdvanceShutdown(int64_t now);
   bool StartLeadershipTransfer();
   void FinishShutdown();
@@ -112,6 +124,11 @@ class Replica : public net::ClientService, public Applier {
 
   ApplyObserver apply_observer_;
   uint64_t leader_ = 0;
+  uint64_t term_ = 0;
+  uint64_t applied_index_ = 0;
+  uint64_t snapshots_installed_ = 0;
+  bool serving_ = false;
+  uint64_t next_report_seq_ = 1;
   int64_t next_session_id_ = 0;
   int64_t last_reap_ms_ = 0;
   bool started_ = false;

@@ -21,6 +21,10 @@ void Replica::ApplyEntry(const raft::Entry& entry) {
     if (apply_observer_) apply_observer_(le, static_cast<int64_t>(entry.index()), *result);
     DeliverResult(le, &*result);
   }
+}
+
+void Replica::AfterApply(uint64_t index) {
+  applied_index_ = index;
   router_->FinishSyncs();
 }
 
@@ -46,16 +50,19 @@ void Replica::DeliverResult(const proto::LogEntry& entry, tree::ApplyResult* res
 }
 
 void Replica::OnSoftState(const raft::SoftState& soft, uint64_t term) {
-  if (soft.lead != leader_) {
+  if (soft.lead != leader_ || term != term_) {
     LOG(INFO) << "server " << options_.id << ": leader is now " << soft.lead << " (term " << term << ", role "
               << raft::RoleName(soft.role) << ")";
-    // Writes in flight may or may not commit under the new leader: tell
-    // their clients the outcome is unknown rather than guess.
-    router_->AbortAll("leader changed with writes in flight");
+    // What was sent may or may not commit under the new leader (an entry of
+    // an old term can be overwritten even when the same server leads again):
+    // its client is told the outcome is unknown rather than a guess.
+    router_->AbortInFlight("leadership changed with writes in flight");
   }
   bool was_leader = leader_ == options_.id;
   leader_ = soft.lead;
+  term_ = term;
   if (leader_ == options_.id && !was_leader) sessions_.BecameLeader(sm_->sessions(), env_.clock->NowMs());
+  if (leader_ != 0) router_->Flush();
 }
 
 void Replica::OnReadState(const raft::ReadState& rs) { router_->OnReadState(rs.context, rs.index); }
@@ -65,6 +72,7 @@ void Replica::InstallSnapshot(const raft::SnapshotMetadata& meta) {
   CHECK(sm.ok()) << "snapshot " << meta.index() << " announced by the leader cannot be loaded: "
                  << sm.status().ToString();
   sm_ = std::move(sm).value();
+  ++snapshots_installed_;
   snapshots_->Restored(meta.index());
   LOG(INFO) << "installed snapshot at index " << meta.index() << " from the leader (" << sm_->tree().node_count()
             << " znodes)";
@@ -75,6 +83,8 @@ void Replica::InstallSnapshot(const raft::SnapshotMetadata& meta) {
   std::vector<session::ClientHandle*> all;
   for (auto& [conn, c] : sessions_.connections()) all.push_back(c);
   for (session::ClientHandle* c : all) c->Terminate(proto::CONNECTIONLOSS, Status::Ok());
+  // Nothing of the replaced state may fire or expire later.
+  watches_ = tree::WatchManager();
   sessions_.Reset(sm_->sessions(), env_.clock->NowMs());
 }
 

@@ -25,7 +25,8 @@ void Replica::Tick() {
   } else {
     ReportHeartbeats();
   }
-  router_->ExpireSyncs(now);
+  UpdateServing(now);
+  router_->Tick(now);
   snapshots_->MaybeTake(*sm_);
   snapshots_->Pump(raft_.get());
 }
@@ -39,7 +40,7 @@ void Replica::ProposeExpiries(int64_t now) {
   }
   if (e.expire_sessions().session_ids_size() == 0) return;
   LOG(INFO) << "expiring " << e.expire_sessions().session_ids_size() << " session(s)";
-  if (router_->Submit(std::move(e)) != proto::OK) sessions_.RetryExpiry(expired, now);
+  if (router_->ProposeOwn(std::move(e)) != proto::OK) sessions_.RetryExpiry(expired, now);
 }
 
 void Replica::ProposeReap(int64_t now) {
@@ -47,16 +48,42 @@ void Replica::ProposeReap(int64_t now) {
   last_reap_ms_ = now;
   proto::LogEntry e = router_->NewEntry(0, 0);
   e.mutable_reap();
-  (void)router_->Submit(std::move(e));
+  (void)router_->ProposeOwn(std::move(e));
 }
 
 void Replica::ReportHeartbeats() {
-  if (leader_ == 0) return;
-  std::vector<int64_t> ids = sessions_.TakeHeartbeatReport();
-  if (ids.empty()) return;
+  uint64_t leader = raft_->leader();
+  if (leader == 0) return;
+  // Every tick, even with nothing to report: the leader's ack is this
+  // server's proof of contact.
   proto::PeerFrame f;
-  for (int64_t id : ids) f.mutable_heartbeats()->add_session_ids(id);
-  env_.peers->Send(leader_, f);
+  auto* hb = f.mutable_heartbeats();
+  for (int64_t id : sessions_.TakeHeartbeatReport()) hb->add_session_ids(id);
+  hb->set_seq(next_report_seq_++);
+  hb->set_term(raft_->term());
+  env_.peers->Send(leader, f);
+}
+
+void Replica::UpdateServing(int64_t now) {
+  bool in_contact = raft_->leader() != 0 &&
+                    sessions_.InContact(now, options_.election_timeout_ms(), raft_->is_leader(), options_.id, Voters());
+  if (in_contact == serving_) return;
+  serving_ = in_contact;
+  if (serving_) {
+    LOG(INFO) << "server " << options_.id << " serving clients (leader " << raft_->leader() << ")";
+    return;
+  }
+  StopServing("no contact with a leader for " + std::to_string(options_.election_timeout_ms()) + " ms");
+}
+
+// Closes every client connection: their clients then see a disconnection well
+// before the majority could expire their sessions, and try another server.
+void Replica::StopServing(const std::string& why) {
+  LOG(WARNING) << "server " << options_.id << " stops serving clients: " << why;
+  router_->AbortAll(why);
+  std::vector<session::ClientHandle*> all;
+  for (auto& [conn, c] : sessions_.connections()) all.push_back(c);
+  for (session::ClientHandle* c : all) c->Terminate(proto::CONNECTIONLOSS, Status::Unavailable(why));
 }
 
 // ---- Graceful shutdown ----------------------------------------------------
@@ -72,7 +99,8 @@ void Replica::Shutdown(std::function<void()> stopped) {
     for (const auto& [id, client] : sessions_.bound()) {
       proto::LogEntry e = router_->NewEntry(id, 0);
       e.mutable_close_session()->set_session_id(id);
-      if (router_->Submit(std::move(e)) == proto::OK) ++n;
+      router_->SubmitUnanswered(std::move(e));
+      ++n;
     }
     LOG(INFO) << "shutting down: closing " << n << " session(s) of this server's clients";
   }

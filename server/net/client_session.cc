@@ -16,6 +16,11 @@ ClientSession::ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec,
                     [this](uint64_t seq, const proto::Request& r) { service_->StartAsync(this, seq, r); },
                     [this](const proto::Request& r) { return service_->RunLocal(this, r); },
                     [this](proto::Response&& r) {
+                      // An async answer may have been made before a reply
+                      // that leaves ahead of it: zxids a client sees never
+                      // go back (every one of them has been applied here).
+                      if (r.zxid() != 0 && r.zxid() < last_zxid_) r.set_zxid(last_zxid_);
+                      if (r.zxid() > last_zxid_) last_zxid_ = r.zxid();
                       if (conn_ == nullptr) return;
                       std::string out;
                       codec_->EncodeResponse(r, &out);

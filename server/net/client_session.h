@@ -87,6 +87,7 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   int32_t fatal_xid_ = 0;
   proto::ErrorCode fatal_code_ = proto::MARSHALLINGERROR;
   int64_t session_id_ = 0;
+  int64_t last_zxid_ = 0;  // highest zxid sent on this connection
 };
 
 }  // namespace arbor::net

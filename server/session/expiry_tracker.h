@@ -43,6 +43,17 @@ class ExpiryTracker {
   // it expires any (it cannot know when followers last heard from them).
   void RenewAll(int64_t now_ms);
 
+  // Handed out by TakeExpired and not touched since: its expiry is on the way.
+  bool IsExpiring(int64_t session_id) const {
+    auto it = sessions_.find(session_id);
+    return it != sessions_.end() && it->second.expiring;
+  }
+  // Clears everything (a snapshot replaced the state).
+  void Clear() {
+    sessions_.clear();
+    buckets_.clear();
+  }
+
   // The deadline the session currently has (for tests and metrics), or -1.
   int64_t DeadlineOf(int64_t session_id) const;
 

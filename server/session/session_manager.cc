@@ -1,5 +1,7 @@
 #include "server/session/session_manager.h"
 
+#include <functional>
+
 namespace arbor::session {
 
 void SessionManager::Attach(ClientHandle* client, Ids initial_ids) {
@@ -90,7 +92,32 @@ void SessionManager::RetryExpiry(const std::vector<int64_t>& session_ids, int64_
 }
 
 void SessionManager::Reset(const SessionTable& table, int64_t now_ms) {
+  expiry_.Clear();
+  heard_from_.clear();
   for (const auto& [id, info] : table.all()) expiry_.Add(id, info.timeout_ms, now_ms);
+}
+
+bool SessionManager::Revive(int64_t session_id, int64_t now_ms) {
+  if (!expiry_.Contains(session_id) || expiry_.IsExpiring(session_id)) return false;
+  return expiry_.Touch(session_id, now_ms);
+}
+
+bool SessionManager::InContact(int64_t now_ms, int64_t window_ms, bool leader, uint64_t self,
+                               const std::vector<uint64_t>& voters) const {
+  if (!leader) return now_ms - last_ack_ <= window_ms;
+  std::vector<int64_t> heard;
+  for (uint64_t v : voters) {
+    if (v == self) {
+      heard.push_back(now_ms);
+      continue;
+    }
+    auto it = last_report_.find(v);
+    heard.push_back(it == last_report_.end() ? -(int64_t{1} << 62) : it->second);
+  }
+  if (heard.empty()) return true;  // not a voter: nothing to lead
+  std::sort(heard.begin(), heard.end(), std::greater<int64_t>());
+  size_t majority = heard.size() / 2 + 1;
+  return now_ms - heard[majority - 1] <= window_ms;
 }
 
 }  // namespace arbor::session

@@ -17,6 +17,7 @@
 // Threading: the replica's loop thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -79,6 +80,22 @@ class SessionManager {
   void RetryExpiry(const std::vector<int64_t>& session_ids, int64_t now_ms);
   // A snapshot replaced the replicated state: liveness restarts from it.
   void Reset(const SessionTable& table, int64_t now_ms);
+  // Leader: a client wants to resume `session_id` here or on a follower. True
+  // (and the session gets a fresh timeout) if it is tracked and its expiry
+  // is not already on the way.
+  bool Revive(int64_t session_id, int64_t now_ms);
+
+  // ---- leader contact ----
+  // A server may serve clients only while it knows its reports of session
+  // liveness reach the leader; otherwise the majority could expire a
+  // session whose client it keeps answering (docs/RELIABILITY.md).
+  //   leader:   a majority of voters (itself included) reported within the window;
+  //   follower: the leader acknowledged one of its reports within the window.
+  void ReportReceived(uint64_t from, int64_t now_ms) { last_report_[from] = now_ms; }
+  void AckReceived(int64_t now_ms) { last_ack_ = now_ms; }
+  void ContactLost() { last_ack_ = -(int64_t{1} << 62); }
+  bool InContact(int64_t now_ms, int64_t window_ms, bool leader, uint64_t self,
+                 const std::vector<uint64_t>& voters) const;
 
   const ExpiryTracker& expiry() const { return expiry_; }
 
@@ -88,6 +105,8 @@ class SessionManager {
   std::unordered_map<int64_t, ClientHandle*> by_session_;
   ExpiryTracker expiry_;
   std::set<int64_t> heard_from_;
+  std::map<uint64_t, int64_t> last_report_;  // leader: follower -> when its last report arrived
+  int64_t last_ack_ = -(int64_t{1} << 62);   // follower: when the leader last acknowledged a report
 };
 
 }  // namespace arbor::session

@@ -16,6 +16,7 @@
 // in time proportional to its own watches. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,6 +61,13 @@ class WatchManager {
   uint8_t KindsOf(std::string_view path, int64_t session) const;
   size_t path_count() const { return by_path_.size(); }
   size_t session_count() const { return by_session_.size(); }
+  // Sessions holding at least one watch, ascending (checks and tests).
+  std::vector<int64_t> Sessions() const {
+    std::vector<int64_t> out;
+    for (const auto& [id, paths] : by_session_) out.push_back(id);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
 
  private:
   struct Watcher {

@@ -14,9 +14,10 @@
 //               sees never decrease; versions' mtimes never go backwards.
 //   watches   - a client with a data watch sees its event before any reply
 //               that shows the newer data; events arrive in zxid order.
-//   serving   - a running, reachable server either answers a connected
-//               client or closes the connection: it never leaves it waiting
-//               until the client's own timeout gives up.
+//   serving   - a running, reachable server answers a request or closes
+//               the connection within two election timeouts (the longest a
+//               server may take to notice it lost its leader), never leaving
+//               a client waiting on a write that cannot complete.
 // The first violation is kept with the simulated time it happened.
 #pragma once
 
@@ -44,6 +45,9 @@ class ClientChecker : public ClientObserver {
   void OnEvent(SimClient* c, const proto::WatchEvent& event) override;
   void OnResponse(SimClient* c, const proto::Request& request, const proto::Response& response) override;
   void OnReadTimeout(SimClient* c, uint64_t server) override;
+  // The oldest request of `c` must not wait longer than limit_ms on a
+  // server that stayed running and reachable meanwhile.
+  void CheckWaiting(SimClient* c, int64_t limit_ms);
 
   // Whether `server` was running, unpaused and reachable from `c` for the
   // whole of the last `window_ms` (set by the cluster).

@@ -6,6 +6,10 @@
 
 namespace arbor::sim {
 
+namespace {
+constexpr int64_t kElectionTimeoutMs = 1000;  // tick_ms 100 x election_ticks 10
+}  // namespace
+
 ReplicaCluster::ReplicaCluster(const ReplicaSimOptions& options)
     : opts_(options), world_(options.seed), checker_(&world_) {
   world_.set_tracing(opts_.trace);
@@ -75,44 +79,91 @@ void ReplicaCluster::Note(const std::string& fault) {
   if (faults_.size() > 40) faults_.erase(faults_.begin());
 }
 
+uint64_t ReplicaCluster::Leader() {
+  for (uint64_t id : ids_) {
+    SimNode* n = Live(id);
+    if (n != nullptr && !n->paused() && n->replica()->raft().is_leader()) return id;
+  }
+  return 0;
+}
+
+void ReplicaCluster::Crash(uint64_t id) {
+  if (!node(id)->up()) return;
+  Note("crash " + std::to_string(id));
+  node(id)->Crash();
+  network_->ServerDown(id);
+}
+
+void ReplicaCluster::Restart(uint64_t id) {
+  if (node(id)->up()) return;
+  Note("restart " + std::to_string(id));
+  Boot(id);
+}
+
+void ReplicaCluster::Isolate(uint64_t id, int64_t ms) {
+  Note("isolate " + std::to_string(id) + " for " + std::to_string(ms) + "ms");
+  for (uint64_t o : ids_) {
+    if (o == id) continue;
+    network_->Block(id, o);
+    network_->Block(o, id);
+  }
+  world_.At(ms, [this] {
+    Note("heal partitions");
+    network_->HealAll();
+  });
+}
+
+void ReplicaCluster::Pause(uint64_t id, int64_t ms) {
+  SimNode* n = node(id);
+  if (!n->up() || n->paused()) return;
+  Note("pause " + std::to_string(id) + " for " + std::to_string(ms) + "ms");
+  n->Pause(ms);
+}
+
+void ReplicaCluster::ResetLink(uint64_t a, uint64_t b) {
+  Note("reset connection " + std::to_string(a) + "<->" + std::to_string(b));
+  network_->ResetLink(a, b);
+}
+
+void ReplicaCluster::GracefulRestart(uint64_t id, int64_t down_ms) {
+  SimNode* n = node(id);
+  if (!n->up() || n->paused()) return;
+  Note("SIGTERM " + std::to_string(id));
+  uint64_t inc = n->incarnation();
+  n->replica()->Shutdown([this, id, inc, down_ms] {
+    // Runs inside the replica: the process exits right after.
+    world_.At(0, [this, id, inc, down_ms] {
+      if (node(id)->incarnation() != inc) return;
+      Crash(id);
+      world_.At(down_ms, [this, id] { Restart(id); });
+    });
+  });
+}
+
 void ReplicaCluster::InjectFault() {
   if (world_.now() >= opts_.fault_ms) return;
   world_.At(world_.Between(400, 2500), [this] { InjectFault(); });
   uint64_t id = ids_[world_.Uniform(ids_.size())];
   SimNode* n = node(id);
-  switch (world_.Uniform(8)) {
+  switch (world_.Uniform(9)) {
     case 0:
       if (!opts_.crashes || !n->up()) break;
-      Note("crash " + std::to_string(id));
-      n->Crash();
-      network_->ServerDown(id);
-      world_.At(world_.Between(300, 5000), [this, id] {
-        if (!node(id)->up()) {
-          Note("restart " + std::to_string(id));
-          Boot(id);
-        }
-      });
+      Crash(id);
+      world_.At(world_.Between(300, 5000), [this, id] { Restart(id); });
       break;
-    case 1: {
-      if (!opts_.pauses || !n->up() || n->paused()) break;
+    case 1:
       // Longer than an election timeout, sometimes longer than sessions'.
-      int64_t ms = world_.Between(500, 8000);
-      Note("pause " + std::to_string(id) + " for " + std::to_string(ms) + "ms");
-      n->Pause(ms);
+      if (opts_.pauses) Pause(id, world_.Between(500, 8000));
       break;
-    }
     case 2: {
       if (!opts_.partitions) break;
       int64_t ms = world_.Between(1000, 8000);
       uint64_t kind = world_.Uniform(3);
       if (kind == 0) {
-        Note("isolate " + std::to_string(id) + " for " + std::to_string(ms) + "ms");
-        for (uint64_t o : ids_) {
-          if (o == id) continue;
-          network_->Block(id, o);
-          network_->Block(o, id);
-        }
-      } else if (kind == 1) {
+        Isolate(id, ms);
+        break;
+      }
+      if (kind == 1) {
         Note("split halves for " + std::to_string(ms) + "ms");
         size_t half = ids_.size() / 2;
         for (size_t a = 0; a < ids_.size(); ++a) {
@@ -133,11 +184,8 @@ void ReplicaCluster::InjectFault() {
       break;
     }
     case 3: {
-      if (!opts_.link_resets) break;
       uint64_t other = ids_[world_.Uniform(ids_.size())];
-      if (other == id) break;
-      Note("reset connection " + std::to_string(id) + "<->" + std::to_string(other));
-      network_->ResetLink(id, other);
+      if (opts_.link_resets && other != id) ResetLink(id, other);
       break;
     }
     case 4: {
@@ -167,6 +215,9 @@ void ReplicaCluster::InjectFault() {
       n->set_skew_ms(skew);
       break;
     }
+    case 7:
+      if (opts_.crashes) GracefulRestart(id, world_.Between(200, 3000));
+      break;
     default:
       break;  // a quiet interval
   }
@@ -187,23 +238,31 @@ void ReplicaCluster::HealAll() {
 std::string ReplicaCluster::Run() {
   for (uint64_t id : ids_) Boot(id);
   std::vector<std::string> keys = {"/r0", "/r1", "/r2"};
-  int n = 0;
-  for (int i = 0; i < opts_.register_clients + opts_.lock_clients; ++i) {
-    int32_t timeout = static_cast<int32_t>(world_.Between(2000, 6000));
+  int total = opts_.register_clients + opts_.lock_clients + opts_.probe_clients;
+  for (int i = 0; i < total; ++i) {
+    int32_t timeout = opts_.session_timeout_ms != 0 ? opts_.session_timeout_ms
+                                                    : static_cast<int32_t>(world_.Between(2000, 6000));
+    std::vector<uint64_t> servers =
+        static_cast<size_t>(i) < opts_.client_servers.size() && !opts_.client_servers[i].empty()
+            ? opts_.client_servers[i]
+            : ids_;
     clients_.push_back(std::make_unique<SimClient>(
-        &world_, n++, ids_, [this](uint64_t id) { return Live(id); }, timeout, &checker_));
+        &world_, i, servers, [this](uint64_t id) { return Live(id); }, timeout, &checker_));
     SimClient* c = clients_.back().get();
+    Workload* w = nullptr;
     if (i < opts_.register_clients) {
       workloads_.push_back(std::make_unique<RegisterWorkload>(&world_, c, &checker_, keys));
-    } else {
+      w = workloads_.back().get();
+    } else if (i < opts_.register_clients + opts_.lock_clients) {
       workloads_.push_back(std::make_unique<LockWorkload>(&world_, c, &checker_));
+      w = workloads_.back().get();
     }
-    Workload* w = workloads_.back().get();
     world_.At(world_.Between(50, 500), [c, w] {
       c->Start();
-      w->Start();
+      if (w != nullptr) w->Start();
     });
   }
+  if (opts_.script) opts_.script(this);
   if (opts_.faults) world_.At(world_.Between(1000, 2000), [this] { InjectFault(); });
   std::vector<uint64_t> done_at_heal;
   world_.At(opts_.fault_ms, [this, &done_at_heal] {
@@ -211,8 +270,9 @@ std::string ReplicaCluster::Run() {
     for (auto& w : workloads_) done_at_heal.push_back(w->completed());
   });
   const int64_t end = opts_.fault_ms + opts_.heal_ms;
-  for (int64_t t = 0; t < end && !checker_.failed(); t += 200) {
-    world_.RunUntil(std::min(end, t + 200));
+  for (int64_t t = 0; t < end && !checker_.failed(); t += 100) {
+    world_.RunUntil(std::min(end, t + 100));
+    for (auto& c : clients_) checker_.CheckWaiting(c.get(), 2 * kElectionTimeoutMs + 500);
     for (uint64_t id : ids_) {
       SimNode* s = Live(id);
       if (s != nullptr && s->replica()->raft().is_leader() && id != last_leader_) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,13 @@ struct ReplicaSimOptions {
   bool clock_skew = true;
   uint64_t snapshot_every_entries = 300;
   bool trace = false;  // print client-visible steps and faults to stderr
+  // Scenario tests: a fixed session timeout (0: random 2-6 s per client),
+  // the servers each client may use (empty: all), clients without a
+  // workload, and a script run at time 0 to schedule its own faults.
+  int32_t session_timeout_ms = 0;
+  std::vector<std::vector<uint64_t>> client_servers;
+  int probe_clients = 0;
+  std::function<void(class ReplicaCluster*)> script;
 };
 
 struct ReplicaSimStats {
@@ -65,9 +73,25 @@ class ReplicaCluster {
   // the seed and the faults that led to it.
   std::string Run();
   const ReplicaSimStats& stats() const { return stats_; }
+  const World& world() const { return world_; }
 
- private:
+  // ---- for scenario scripts ----
+  World* mutable_world() { return &world_; }
+  ClientChecker* checker() { return &checker_; }
   SimNode* node(uint64_t id) { return nodes_[id - 1].get(); }
+  // Clients in order: register workloads, lock workloads, probes.
+  SimClient* client(size_t i) { return clients_[i].get(); }
+  size_t client_count() const { return clients_.size(); }
+  uint64_t Leader();  // 0 if none
+  void Crash(uint64_t id);
+  void Restart(uint64_t id);
+  // Blocks every link between `id` and the others for `ms`.
+  void Isolate(uint64_t id, int64_t ms);
+  void Pause(uint64_t id, int64_t ms);
+  void ResetLink(uint64_t a, uint64_t b);
+  // SIGTERM: graceful shutdown, then a restart after `down_ms`.
+  void GracefulRestart(uint64_t id, int64_t down_ms);
+ private:
   SimNode* Live(uint64_t id);
   void Boot(uint64_t id);
   void InjectFault();

@@ -84,15 +84,37 @@ TEST_P(ReplicaSim5, Seeds) { RunShard(5, GetParam(), EnvU64("ARBOR_REPLICA_SIM_S
 INSTANTIATE_TEST_SUITE_P(Shards, ReplicaSim3, ::testing::Range(0, kShards));
 INSTANTIATE_TEST_SUITE_P(Shards, ReplicaSim5, ::testing::Range(0, kShards));
 
+// Server log lines of a replay, stamped with simulated time so they
+// interleave with the trace (ARBOR_REPLICA_SIM_LOG=1).
+class SimTimeSink : public google::LogSink {
+ public:
+  explicit SimTimeSink(const World* world) : world_(world) {}
+  void send(google::LogSeverity, const char*, const char* base, int line, const struct ::tm*, const char* message,
+            size_t len) override {
+    std::fprintf(stderr, "%8lld   [%s:%d] %.*s\n", static_cast<long long>(world_->now()), base, line,
+                 static_cast<int>(len), message);
+  }
+
+ private:
+  const World* world_;
+};
+
 // Replays one seed (ARBOR_REPLICA_SIM_SEED, default 1) and prints its stats.
 TEST(ReplicaSimReplay, OneSeed) {
   ReplicaSimOptions o;
   o.seed = EnvU64("ARBOR_REPLICA_SIM_SEED", 1);
   o.servers = static_cast<int>(EnvU64("ARBOR_REPLICA_SIM_SERVERS", 3));
   o.trace = EnvU64("ARBOR_REPLICA_SIM_TRACE", 0) != 0;
-  if (EnvU64("ARBOR_REPLICA_SIM_LOG", 0) != 0) FLAGS_minloglevel = 0;
   ReplicaCluster c(o);
+  SimTimeSink sink(&c.world());
+  if (EnvU64("ARBOR_REPLICA_SIM_LOG", 0) != 0) {
+    FLAGS_minloglevel = 0;
+    FLAGS_logtostderr = false;
+    FLAGS_stderrthreshold = 3;
+    google::AddLogSink(&sink);
+  }
   std::string failure = c.Run();
+  google::RemoveLogSink(&sink);
   const ReplicaSimStats& s = c.stats();
   std::printf("seed=%llu events=%llu faults=%llu ops=%llu acked_writes=%llu locks=%llu expirations=%llu "
               "leader_changes=%llu\n",

@@ -54,17 +54,35 @@ void SimClient::TryConnect() {
 void SimClient::Send(const proto::ClientFrame& frame) {
   if (link_ == 0) return;
   last_send_ = world_->now();
-  if (cut_[server_]) return;  // lost on the way
   std::string bytes;
   AppendFrame(frame.SerializeAsString(), &bytes);
+  if (cut_[server_]) {
+    held_[server_].push_back(Held{link_, std::move(bytes), false});
+    return;
+  }
+  DeliverToServer(server_, link_, std::move(bytes));
+}
+
+void SimClient::DeliverToServer(uint64_t server, uint64_t link, std::string bytes) {
   int64_t at = std::max(world_->now() + world_->Between(1, 3), last_to_server_);
   last_to_server_ = at;
-  uint64_t server = server_, link = link_;
   world_->At(at - world_->now(), [this, server, link, bytes = std::move(bytes)]() mutable {
     SimNode* node = servers_(server);
     if (node == nullptr) return;
     node->Run(node->incarnation(), [node, link, bytes = std::move(bytes)]() mutable {
       if (ServerLink* l = node->FindLink(link)) l->FromClient(std::move(bytes));
+    });
+  });
+}
+
+void SimClient::DeliverClose(uint64_t server, uint64_t link) {
+  int64_t at = std::max(world_->now() + world_->Between(1, 3), last_to_server_);
+  last_to_server_ = at;
+  world_->At(at - world_->now(), [this, server, link] {
+    SimNode* node = servers_(server);
+    if (node == nullptr) return;
+    node->Run(node->incarnation(), [node, link] {
+      if (ServerLink* l = node->FindLink(link)) l->ClientClosed();
     });
   });
 }
@@ -79,6 +97,8 @@ void SimClient::Call(proto::Request request, Callback cb) {
   }
   int32_t xid = next_xid_++;
   request.set_xid(xid);
+  world_->Trace("client ", index_, " sends xid ", xid, " op ", static_cast<int>(request.op_case()), " to server ",
+                server_);
   proto::ClientFrame f;
   *f.mutable_request() = request;
   pending_[xid] = Pending{std::move(request), std::move(cb), world_->now()};
@@ -86,7 +106,7 @@ void SimClient::Call(proto::Request request, Callback cb) {
 }
 
 void SimClient::OnBytes(uint64_t link_id, std::string bytes) {
-  if (link_id != link_ || link_ == 0 || cut_[server_]) return;
+  if (link_id != link_ || link_ == 0) return;  // (bytes on the way when a cut began still arrive)
   last_recv_ = world_->now();
   input_ += bytes;
   for (;;) {
@@ -135,6 +155,7 @@ void SimClient::HandleConnect(const proto::ConnectResponse& r) {
     uint64_t link = link_;
     link_ = 0;
     state_ = State::kExpired;
+    expired_at_ = world_->now();
     observer_->OnExpired(this, /*on_live_connection=*/false);
     (void)link;
     session_id_ = 0;
@@ -168,19 +189,21 @@ void SimClient::Lost(bool expired) {
   uint64_t server = server_;
   link_ = 0;
   handshaking_ = false;
-  // Close our end (the server sees EOF).
-  if (SimNode* node = servers_(server); node != nullptr && !cut_[server]) {
-    world_->At(world_->Between(1, 3), [node, link] {
-      node->Run(node->incarnation(), [node, link] {
-        if (ServerLink* l = node->FindLink(link)) l->ClientClosed();
-      });
-    });
+  // Close our end (the server sees EOF, once packets flow).
+  if (cut_[server]) {
+    held_[server].push_back(Held{link, "", true});
+  } else {
+    DeliverClose(server, link);
   }
   bool was_connected = state_ == State::kConnected;
   std::map<int32_t, Pending> pending;
   pending.swap(pending_);
-  if (was_connected) observer_->OnDisconnected(this);
+  if (was_connected) {
+    disconnected_at_ = world_->now();
+    observer_->OnDisconnected(this);
+  }
   if (expired) {
+    expired_at_ = world_->now();
     state_ = State::kExpired;
     observer_->OnExpired(this, /*on_live_connection=*/was_connected);
     session_id_ = 0;
@@ -198,6 +221,7 @@ void SimClient::Lost(bool expired) {
 
 void SimClient::Watchdog() {
   int64_t now = world_->now();
+
   if (link_ != 0) {
     if (handshaking_ && now - attempt_started_ > 2 * timeout_ms_ / 3) {
       Lost(false);
@@ -215,10 +239,21 @@ void SimClient::Watchdog() {
 }
 
 void SimClient::SetCut(uint64_t server, bool cut) {
+  if (cut_[server] == cut) return;
   cut_[server] = cut;
   cut_changed_[server] = world_->now();
   if (SimNode* node = servers_(server)) {
     if (ServerLink* l = node->FindLink(link_)) l->set_cut(cut);
+  }
+  if (cut) return;
+  std::deque<Held> held;
+  held.swap(held_[server]);
+  for (Held& h : held) {
+    if (h.close) {
+      DeliverClose(server, h.link);
+    } else {
+      DeliverToServer(server, h.link, std::move(h.bytes));
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -65,6 +66,10 @@ class SimClient : public ClientEnd {
   uint64_t server() const { return server_; }
   int32_t timeout_ms() const { return timeout_ms_; }
   int64_t connected_since() const { return connected_since_; }
+  // When the client last stopped believing it was connected (-1: never).
+  int64_t disconnected_at() const { return disconnected_at_; }
+  // When the client last learned its session expired (-1: never).
+  int64_t expired_at() const { return expired_at_; }
   int64_t last_received() const { return last_recv_; }
   int64_t last_zxid() const { return last_zxid_; }
   // Requests without an answer, with their send time (for the hang check).
@@ -92,6 +97,8 @@ class SimClient : public ClientEnd {
   };
   void TryConnect();
   void Send(const proto::ClientFrame& frame);
+  void DeliverToServer(uint64_t server, uint64_t link, std::string bytes);
+  void DeliverClose(uint64_t server, uint64_t link);
   void HandleFrame(const proto::ServerFrame& frame);
   void HandleConnect(const proto::ConnectResponse& r);
   void Lost(bool expired);
@@ -115,6 +122,8 @@ class SimClient : public ClientEnd {
   bool handshaking_ = false;
   int64_t attempt_started_ = 0;
   int64_t connected_since_ = 0;
+  int64_t disconnected_at_ = -1;
+  int64_t expired_at_ = -1;
   int64_t last_recv_ = 0;
   int64_t last_send_ = 0;
   int64_t last_to_server_ = 0;
@@ -122,6 +131,14 @@ class SimClient : public ClientEnd {
   std::string input_;
   std::map<int32_t, Pending> pending_;
   std::map<uint64_t, bool> cut_;  // server -> cut
+  // Output waiting for a cut to heal (TCP retransmits it), per server, in
+  // order: bytes for a link, or its close (empty bytes with close set).
+  struct Held {
+    uint64_t link;
+    std::string bytes;
+    bool close;
+  };
+  std::map<uint64_t, std::deque<Held>> held_;
   std::map<uint64_t, int64_t> cut_changed_;
 };
 

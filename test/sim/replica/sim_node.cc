@@ -15,25 +15,53 @@ ServerLink::~ServerLink() = default;
 
 bool ServerLink::Write(std::string bytes) {
   if (closing_ || dead_) return false;
-  if (cut_) return true;  // lost on the way; the client notices by its read timeout
+  if (cut_) {
+    held_.push_back(std::move(bytes));
+  } else {
+    Deliver(std::move(bytes));
+  }
+  return true;
+}
+
+void ServerLink::Deliver(std::string bytes) {
   World* w = node_->world();
   int64_t at = std::max(w->now() + w->Between(1, 3), last_to_client_);
   last_to_client_ = at;
   ClientEnd* client = client_;
   Id id = id_;
   w->At(at - w->now(), [client, id, bytes = std::move(bytes)]() mutable { client->OnBytes(id, std::move(bytes)); });
-  return true;
+}
+
+void ServerLink::DeliverClose() {
+  World* w = node_->world();
+  int64_t at = std::max(w->now() + w->Between(1, 3), last_to_client_);
+  last_to_client_ = at;
+  ClientEnd* client = client_;
+  Id id = id_;
+  w->At(at - w->now(), [client, id] { client->OnClosed(id); });
+}
+
+void ServerLink::set_cut(bool cut) {
+  cut_ = cut;
+  if (cut) return;
+  while (!held_.empty()) {
+    Deliver(std::move(held_.front()));
+    held_.pop_front();
+  }
+  if (close_held_) {
+    close_held_ = false;
+    DeliverClose();
+  }
 }
 
 void ServerLink::Close(const Status& why, bool) {
   if (closing_ || dead_) return;
   closing_ = true;
   World* w = node_->world();
-  if (!cut_) {
-    int64_t at = std::max(w->now() + w->Between(1, 3), last_to_client_);
-    ClientEnd* client = client_;
-    Id id = id_;
-    w->At(at - w->now(), [client, id] { client->OnClosed(id); });
+  if (cut_) {
+    close_held_ = true;
+  } else {
+    DeliverClose();
   }
   // As libuv: the handler hears of the close on a later loop iteration.
   SimNode* node = node_;
@@ -49,7 +77,7 @@ void ServerLink::Close(const Status& why, bool) {
 }
 
 void ServerLink::FromClient(std::string bytes) {
-  if (closing_ || dead_ || cut_) return;
+  if (closing_ || dead_) return;
   input_ += bytes;
   Feed();
 }
@@ -70,11 +98,13 @@ void ServerLink::ClientClosed() {
 void ServerLink::Kill() {
   if (dead_) return;
   dead_ = true;
-  if (cut_) return;
-  World* w = node_->world();
-  ClientEnd* client = client_;
-  Id id = id_;
-  w->At(w->Between(1, 3), [client, id] { client->OnClosed(id); });  // a reset
+  // The client hears of it (a reset) once packets flow again.
+  if (cut_) {
+    close_held_ = true;
+    return;
+  }
+  held_.clear();
+  DeliverClose();
 }
 
 // ---- SimNode ------------------------------------------------------------------

@@ -55,7 +55,9 @@ class ServerLink : public net::Link {
   void ClientClosed();
   // The server process died: the client sees a reset; nothing runs here.
   void Kill();
-  void set_cut(bool cut) { cut_ = cut; }
+  // While cut, bytes (and a close) wait, as TCP retransmits them; they go
+  // out in order once the cut heals.
+  void set_cut(bool cut);
 
  private:
   friend class SimNode;
@@ -70,8 +72,12 @@ class ServerLink : public net::Link {
   bool reading_ = true;
   bool closing_ = false;
   bool dead_ = false;
-  bool cut_ = false;  // partitioned from the client: bytes are lost both ways
+  bool cut_ = false;  // partitioned from the client: output waits in held_
+  std::deque<std::string> held_;
+  bool close_held_ = false;
   int64_t last_to_client_ = 0;
+  void Deliver(std::string bytes);
+  void DeliverClose();
 };
 
 class SimNode : public core::Clock, public core::Waker, public core::Entropy, public core::PeerNetwork {

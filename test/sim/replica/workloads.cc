@@ -164,6 +164,12 @@ void LockWorkload::Check() {
   proto::Request r;
   r.mutable_get_children()->set_path("/lock");
   c_->Call(r, [this](const proto::Response& resp) {
+    if (resp.error() == proto::NONODE) {
+      phase_ = Phase::kIdle;  // no /lock yet: Create() makes it
+      holding_ = false;
+      Later(1, 20);
+      return;
+    }
     if (resp.error() != proto::OK) {
       Later(20, 100);
       return;
