@@ -257,7 +257,9 @@ std::string ReplicaCluster::Run() {
       workloads_.push_back(std::make_unique<LockWorkload>(&world_, c, &checker_));
       w = workloads_.back().get();
     }
-    world_.At(world_.Between(50, 500), [c, w] {
+    // After the first election (about a second in), so clients spread over
+    // the servers instead of all landing on the first one that serves.
+    world_.At(world_.Between(1500, 3000), [c, w] {
       c->Start();
       if (w != nullptr) w->Start();
     });

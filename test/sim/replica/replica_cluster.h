@@ -89,6 +89,7 @@ class ReplicaCluster {
   void Isolate(uint64_t id, int64_t ms);
   void Pause(uint64_t id, int64_t ms);
   void ResetLink(uint64_t a, uint64_t b);
+  void ResetAfterNextForward(uint64_t from, uint64_t to) { network_->ResetAfterNextForward(from, to); }
   // SIGTERM: graceful shutdown, then a restart after `down_ms`.
   void GracefulRestart(uint64_t id, int64_t down_ms);
  private:

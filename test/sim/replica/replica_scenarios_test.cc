@@ -4,6 +4,7 @@
 #include <glog/logging.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,8 @@ ReplicaSimOptions Scripted(uint64_t seed) {
   o.faults = false;  // only the script's faults
   o.register_clients = 0;
   o.lock_clients = 0;
+  const char* trace = std::getenv("ARBOR_REPLICA_SIM_TRACE");
+  o.trace = trace != nullptr && *trace == '1';
   return o;
 }
 
@@ -92,8 +95,10 @@ TEST(ReplicaScenario, ForwardedWritesEndWhenTheLinkToTheLeaderResets) {
         c->mutable_world()->At(t, [c] {
           uint64_t leader = c->Leader();
           if (leader == 0) return;
-          uint64_t follower = leader % 3 + 1;
-          c->ResetLink(leader, follower);
+          // The next write a follower forwards is lost with its connection.
+          for (uint64_t f = 1; f <= 3; ++f) {
+            if (f != leader) c->ResetAfterNextForward(f, leader);
+          }
         });
       }
     };

@@ -25,6 +25,10 @@ bool Network::Send(uint64_t from, uint64_t to, const proto::PeerFrame& frame) {
   } else {
     Launch(from, to, std::move(f));
   }
+  if (frame.has_forward() && reset_after_forward_.erase({from, to}) != 0) {
+    world_->Trace("FAULT reset connection ", from, "<->", to, " with a forwarded write in flight");
+    ResetLink(from, to);
+  }
   return true;
 }
 

@@ -39,6 +39,9 @@ class Network {
   void Block(uint64_t from, uint64_t to);  // one direction
   void HealAll();
   void ResetLink(uint64_t a, uint64_t b);  // both directions
+  // The connection from -> to resets right after the next forwarded write is
+  // sent on it, losing that write in flight.
+  void ResetAfterNextForward(uint64_t from, uint64_t to) { reset_after_forward_.insert({from, to}); }
   void ServerDown(uint64_t id);
   void ServerUp(uint64_t id);
   bool blocked(uint64_t from, uint64_t to) const { return links_.at({from, to}).blocked; }
@@ -65,6 +68,7 @@ class Network {
   LinkDownFn link_down_;
   std::map<std::pair<uint64_t, uint64_t>, Link> links_;
   std::set<uint64_t> down_servers_;
+  std::set<std::pair<uint64_t, uint64_t>> reset_after_forward_;
 };
 
 }  // namespace arbor::sim
