@@ -8,6 +8,11 @@ removeWatches, getEphemerals, multiRead, setWatches2, getAllChildrenNumber,
 whoAmI, null data and sequence numbers after deletes.
 
   extended_ops_compare.py ARBOR_HOST:PORT ZOOKEEPER_HOST:PORT
+  extended_ops_compare.py --record FILE ZOOKEEPER_HOST:PORT   (on a fresh server)
+  extended_ops_compare.py --expect FILE ARBOR_HOST:PORT       (on a fresh server)
+
+The last form compares with a run recorded against Apache ZooKeeper 3.8.0
+(extended_ops.expected), for machines without Java or zkref.
 
 The ZooKeeper must run with -Dzookeeper.extendedTypesEnabled=true (Arbor
 behaves like that: TTL nodes are always on) and a short
@@ -333,20 +338,43 @@ def cleanup(z, path):
     return z.delete(path)
 
 
+def record_line(step):
+    name, result, events = step
+    return "%s\t%r\t%r" % (name, result, events)
+
+
 def main():
-    base = "/xo-" + uuid.uuid4().hex[:8]
-    arbor, zookeeper = Recorder(sys.argv[1], base), Recorder(sys.argv[2], base)
-    workload(arbor)
-    workload(zookeeper)
+    args = sys.argv[1:]
+    if args[0] in ("--record", "--expect"):
+        mode, path, server = args
+        # A fixed base: the recording and the run must name the same nodes.
+        run = Recorder(server, "/xo")
+        workload(run)
+        lines = [record_line(step) for step in run.steps]
+        if mode == "--record":
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            print("recorded %d steps in %s" % (len(lines), path))
+            return 0
+        with open(path) as f:
+            expected = f.read().splitlines()
+        steps = [(line, want) for line, want in zip(lines, expected + [""] * len(lines))]
+    else:
+        base = "/xo-" + uuid.uuid4().hex[:8]
+        arbor, zookeeper = Recorder(args[0], base), Recorder(args[1], base)
+        workload(arbor)
+        workload(zookeeper)
+        steps = [(record_line(a), record_line(z)) for a, z in zip(arbor.steps, zookeeper.steps)]
+        expected = zookeeper.steps
     bad = 0
-    for (name, ra, ea), (_, rz, ez) in zip(arbor.steps, zookeeper.steps):
-        same = ra == rz and ea == ez
+    for got, want in steps:
+        same = got == want
         bad += not same
-        print("%s %-42s arbor=%r events=%r" % ("ok  " if same else "DIFF", name, ra, ea))
+        print("%s %s" % ("ok  " if same else "DIFF", got))
         if not same:
-            print("     %-42s zookeeper=%r events=%r" % ("", rz, ez))
-    print("%d steps, %d differ" % (len(arbor.steps), bad))
-    if bad == 0 and len(arbor.steps) == len(zookeeper.steps):
+            print("     zookeeper: %s" % want)
+    print("%d steps, %d differ" % (len(steps), bad))
+    if bad == 0 and len(steps) == len(expected):
         print("PASS")
         return 0
     return 1
