@@ -90,7 +90,7 @@ class Client(object):
     def multi_result(self, r):
         out = []
         while True:
-            t, done, err = r.int_(), r.bool_(), r.int_()
+            t, done, _ = r.int_(), r.bool_(), r.int_()
             if done:
                 return out
             if t == -1:

@@ -135,6 +135,12 @@ class ArborServer(object):
 
     @property
     def running(self):
+        # A server that died by itself counts as stopped, so the harness's
+        # next setup_zookeeper() restarts it; say so, it is a server bug.
+        if self.process is not None and self.process.poll() is not None:
+            sys.stderr.write("arbor-kazoo: arbord %d exited on its own with %s; see %s\n" %
+                             (self.server_id, self.process.returncode, self.log_path))
+            self.process = None
         return self.process is not None
 
     def command(self):
