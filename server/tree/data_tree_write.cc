@@ -117,8 +117,16 @@ proto::ErrorCode DataTree::Delete(const proto::DeleteRequest& req, const WriteCo
   if (!Allowed(parent, proto::PERM_DELETE, ctx)) return proto::NOAUTH;  // before the node, as ZooKeeper
   NodeId id = store_.Find(parent, BaseName(path));
   if (id == kNoNode) return proto::NONODE;
-  if (!VersionMatches(req.version(), store_.at(id).st.version)) return proto::BADVERSION;
-  if (store_.at(id).num_children != 0) return proto::NOTEMPTY;
+  const Node& n = store_.at(id);
+  if (req.container_only()) {
+    // As ZooKeeper's deleteContainer checks: children first, then the kind.
+    if (n.num_children != 0) return proto::NOTEMPTY;
+    if (!IsContainerOwner(n.st.ephemeral_owner) && !IsTtlOwner(n.st.ephemeral_owner)) {
+      return proto::BADVERSION;
+    }
+  }
+  if (!VersionMatches(req.version(), n.st.version)) return proto::BADVERSION;
+  if (n.num_children != 0) return proto::NOTEMPTY;
   DeleteLeaf(id, path, ctx.zxid, fx);
   return proto::OK;
 }

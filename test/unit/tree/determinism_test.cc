@@ -135,6 +135,7 @@ class EntryGenerator {
     } else if (roll < 62) {
       r->mutable_delete_()->set_path(SomePath());
       r->mutable_delete_()->set_version(SomeVersion());
+      if (PickExtra(10) == 0) r->mutable_delete_()->set_container_only(true);
     } else if (roll < 80) {
       r->mutable_set_data()->set_path(SomePath());
       r->mutable_set_data()->set_data(std::string(Pick(16), 'x'));

@@ -204,5 +204,32 @@ TEST_F(TreeZkSemanticsTest, MultiOpMarkedByTheCodecFailsAloneAndRollsBack) {
   EXPECT_EQ(h.Write(kS, multi).response.error(), proto::OK);
 }
 
+// DeleteRequest.container_only (native protocol; the ZooKeeper port answers
+// deleteContainer BADARGUMENTS, as ZooKeeper does to clients): only an empty
+// container or TTL node goes.
+TEST_F(TreeZkSemanticsTest, ContainerOnlyDeleteTakesOnlyEmptyContainersAndTtlNodes) {
+  auto delete_container = [this](const std::string& path) {
+    proto::Request r;
+    r.mutable_delete_()->set_path(path);
+    r.mutable_delete_()->set_version(-1);
+    r.mutable_delete_()->set_container_only(true);
+    return h.Write(kS, r).response.error();
+  };
+  ASSERT_EQ(h.Create(kS, "/plain").response.error(), proto::OK);
+  ASSERT_EQ(h.Create(kS, "/eph", "", proto::EPHEMERAL).response.error(), proto::OK);
+  ASSERT_EQ(h.Create(kS, "/box", "", proto::CONTAINER).response.error(), proto::OK);
+  ASSERT_EQ(h.Create(kS, "/box/kid").response.error(), proto::OK);
+  ASSERT_EQ(h.Create(kS, "/ttl", "", proto::PERSISTENT_WITH_TTL, 1000).response.error(), proto::OK);
+  EXPECT_EQ(delete_container("/plain"), proto::BADVERSION);
+  EXPECT_EQ(delete_container("/eph"), proto::BADVERSION);
+  EXPECT_EQ(delete_container("/box"), proto::NOTEMPTY);
+  EXPECT_EQ(delete_container("/missing"), proto::NONODE);
+  EXPECT_TRUE(h.Has("/plain") && h.Has("/eph") && h.Has("/box"));
+  ASSERT_EQ(h.Delete(kS, "/box/kid").response.error(), proto::OK);
+  EXPECT_EQ(delete_container("/box"), proto::OK);
+  EXPECT_EQ(delete_container("/ttl"), proto::OK);
+  EXPECT_FALSE(h.Has("/box") || h.Has("/ttl"));
+}
+
 }  // namespace
 }  // namespace arbor::tree
