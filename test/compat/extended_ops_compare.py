@@ -26,7 +26,8 @@ import sys
 import time
 import uuid
 
-import jute_client as jc
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import jute_client as jc  # noqa: E402
 from jute_client import bool_, int_, long_, string_, strings_, buffer_, create_body, multi_body
 
 OPS = {jc.CREATE: "create", jc.CREATE2: "create2", jc.CREATE_CONTAINER: "createContainer",
