@@ -1,11 +1,13 @@
-// Which create modes each ZooKeeper create opcode accepts.
+// What a ZooKeeper create's flags mean, per opcode, as Apache ZooKeeper 3.8's
+// PrepRequestProcessor and MultiOperationRecord treat them (recorded against
+// a live 3.8.0 with extendedTypesEnabled=true; test/unit/zk_wire/
+// zk_parity_test.cc and test/compat/extended_ops_compare.py).
 //
 // On the wire a create's mode is an int of flags (CreateMode.toFlag); the
 // opcode says which record carries it (create/create2/createContainer:
 // CreateRequest; createTTL: CreateTTLRequest with a ttl). The internal
-// CreateRequest has only the mode and ttl_ms, so the codec checks here that
-// the opcode and the mode agree, as ZooKeeper's PrepRequestProcessor does,
-// before the opcode is forgotten.
+// CreateRequest has the node kind (mode, plus `sequential` for containers)
+// and ttl_ms, so the codec translates here, before the opcode is forgotten.
 #pragma once
 
 #include <cstdint>
@@ -24,14 +26,32 @@ bool CreateModeFromFlags(int32_t flags, proto::CreateMode* mode);
 
 bool IsTtlMode(proto::CreateMode mode);
 
-// OK, or BADARGUMENTS with *why set, for a create sent as `opcode` (create,
-// create2, createContainer or createTTL) with this mode and ttl:
-//   - createTTL needs a *_WITH_TTL mode and 0 < ttl_ms <= kMaxTtlMs;
-//   - the other three reject *_WITH_TTL modes (they carry no ttl);
-//   - createContainer needs CONTAINER.
-// create/create2 with CONTAINER are accepted (ZooKeeper does; the Java
-// client sends containers as createContainer).
-proto::ErrorCode ValidateCreate(int32_t opcode, proto::CreateMode mode, int64_t ttl_ms,
-                                std::string* why);
+// A top-level create sent as `opcode` (create, create2, createContainer,
+// createTTL) with wire `flags` and, for createTTL, `ttl`: sets c's mode,
+// sequential and ttl_ms and returns OK, or BADARGUMENTS with *why:
+//   - create/create2: the node is what the flags say, except that CONTAINER
+//     flags make a plain persistent node (ZooKeeper logs a CreateTxn);
+//   - createContainer: always a container, sequential when the flags are
+//     (PERSISTENT|EPHEMERAL)_SEQUENTIAL; the ephemeral bit is ignored;
+//   - TTL flags only with createTTL, createTTL only with TTL flags and
+//     0 < ttl <= kMaxTtlMs (ZooKeeper with TTLs disabled answers
+//     UNIMPLEMENTED instead; Arbor behaves as extendedTypesEnabled=true);
+//   - flags outside 0..6: BADARGUMENTS.
+proto::ErrorCode ApplyCreateFlags(int32_t opcode, int32_t flags, int64_t ttl,
+                                  proto::CreateRequest* c, std::string* why);
+
+// A create inside a multi, where ZooKeeper rebuilds each op from its flags
+// alone (Op.create -> getOpcode(mode)): the record type only decides whether
+// a ttl was read. Sets c's mode (= the flags) and ttl_ms (TTL modes only; the
+// tree checks its range) and returns OK, or
+//   - BADARGUMENTS for flags outside 0..6 (ZooKeeper fails just that op);
+//   - MARSHALLINGERROR for TTL flags in a record without a ttl (ZooKeeper
+//     fails the whole multi: its Create record is cast to CreateTTLRequest).
+proto::ErrorCode ApplyMultiCreateFlags(int32_t record_type, int32_t flags, int64_t ttl,
+                                       proto::CreateRequest* c, std::string* why);
+
+// The flags to write for `c` (the inverse of the above): its mode, except a
+// sequential container (sent as createContainer with PERSISTENT_SEQUENTIAL).
+int32_t CreateFlagsOf(const proto::CreateRequest& c);
 
 }  // namespace arbor::zk_wire

@@ -32,44 +32,40 @@ Status WrongKind(int32_t type, bool read_only, size_t index) {
                             OpName(type) + "), which is not allowed there");
 }
 
-// One create op of a multi; validates its mode like a top-level create.
-Status DecodeMultiCreate(JuteReader& in, int32_t type, proto::CreateRequest* c,
-                         proto::ErrorCode* reject, std::string* why) {
+// One create op of a multi: its flags alone say what it creates (see
+// ApplyMultiCreateFlags). Flags that name no mode fail just this op when the
+// multi runs (MultiOp.fail_with); TTL flags without a ttl fail the whole multi.
+Status DecodeMultiCreate(JuteReader& in, int32_t type, proto::MultiOp* op) {
+  proto::CreateRequest* c = op->mutable_create();
+  bool null_data = false;
   ARBOR_RETURN_IF_ERROR(in.ReadString("CreateRequest.path", c->mutable_path()));
-  ARBOR_RETURN_IF_ERROR(in.ReadBuffer("CreateRequest.data", c->mutable_data()));
+  ARBOR_RETURN_IF_ERROR(in.ReadBuffer("CreateRequest.data", c->mutable_data(), &null_data));
   ARBOR_RETURN_IF_ERROR(ReadAcls(in, "CreateRequest.acl", c->mutable_acl()));
   int32_t flags = 0;
   ARBOR_RETURN_IF_ERROR(in.ReadInt("CreateRequest.flags", &flags));
   int64_t ttl = 0;
   if (type == op::kCreateTtl) ARBOR_RETURN_IF_ERROR(in.ReadLong("CreateTTLRequest.ttl", &ttl));
-  proto::CreateMode mode = proto::PERSISTENT;
-  if (!CreateModeFromFlags(flags, &mode)) {
-    if (*reject == proto::OK) {
-      *reject = proto::BADARGUMENTS;
-      *why = "multi create of " + c->path() + ": invalid create flags " + std::to_string(flags);
-    }
-    return Status::Ok();
+  c->set_null_data(null_data);
+  std::string why;
+  switch (ApplyMultiCreateFlags(type, flags, ttl, c, &why)) {
+    case proto::OK:
+      return Status::Ok();
+    case proto::BADARGUMENTS:
+      op->set_fail_with(proto::BADARGUMENTS);
+      return Status::Ok();
+    default:
+      return Status::Corruption("zk " + why);
   }
-  c->set_mode(mode);
-  c->set_ttl_ms(ttl);
-  std::string reason;
-  const proto::ErrorCode code = ValidateCreate(type, mode, ttl, &reason);
-  if (code != proto::OK && *reject == proto::OK) {
-    *reject = code;
-    *why = "multi create of " + c->path() + ": " + reason;
-  }
-  return Status::Ok();
 }
 
-Status DecodeWriteOp(JuteReader& in, int32_t type, proto::MultiOp* op, int32_t* result_type,
-                     proto::ErrorCode* reject, std::string* why) {
+Status DecodeWriteOp(JuteReader& in, int32_t type, proto::MultiOp* op, int32_t* result_type) {
   int32_t version = 0;
   switch (type) {
     case op::kCreate:
     case op::kCreate2:
     case op::kCreateContainer:
     case op::kCreateTtl: {
-      ARBOR_RETURN_IF_ERROR(DecodeMultiCreate(in, type, op->mutable_create(), reject, why));
+      ARBOR_RETURN_IF_ERROR(DecodeMultiCreate(in, type, op));
       *result_type = MultiCreateResultType(op->create().mode());
       return Status::Ok();
     }
@@ -82,10 +78,12 @@ Status DecodeWriteOp(JuteReader& in, int32_t type, proto::MultiOp* op, int32_t* 
     }
     case op::kSetData: {
       proto::SetDataRequest* s = op->mutable_set_data();
+      bool null_data = false;
       ARBOR_RETURN_IF_ERROR(in.ReadString("SetDataRequest.path", s->mutable_path()));
-      ARBOR_RETURN_IF_ERROR(in.ReadBuffer("SetDataRequest.data", s->mutable_data()));
+      ARBOR_RETURN_IF_ERROR(in.ReadBuffer("SetDataRequest.data", s->mutable_data(), &null_data));
       ARBOR_RETURN_IF_ERROR(in.ReadInt("SetDataRequest.version", &version));
       s->set_version(version);
+      s->set_null_data(null_data);
       break;
     }
     case op::kCheck: {
@@ -132,8 +130,7 @@ int32_t MultiCreateResultType(proto::CreateMode mode) {
 }
 
 Status DecodeMultiRequest(JuteReader& in, bool read_only, proto::MultiRequest* multi,
-                          std::vector<int32_t>* result_types, proto::ErrorCode* reject,
-                          std::string* why) {
+                          std::vector<int32_t>* result_types) {
   multi->set_read_only(read_only);
   MultiHeader h;
   ARBOR_RETURN_IF_ERROR(ReadMultiHeader(in, &h));
@@ -149,7 +146,7 @@ Status DecodeMultiRequest(JuteReader& in, bool read_only, proto::MultiRequest* m
     } else {
       if (!IsWriteOpType(h.type)) return WrongKind(h.type, read_only, index);
       int32_t result_type = 0;
-      ARBOR_RETURN_IF_ERROR(DecodeWriteOp(in, h.type, op, &result_type, reject, why));
+      ARBOR_RETURN_IF_ERROR(DecodeWriteOp(in, h.type, op, &result_type));
       result_types->push_back(result_type);
     }
     ARBOR_RETURN_IF_ERROR(ReadMultiHeader(in, &h));
@@ -179,12 +176,20 @@ Status EncodeOneMultiOp(JuteWriter& out, const proto::MultiOp& op, bool read_onl
   switch (op.op_case()) {
     case proto::MultiOp::kCreate: {
       const proto::CreateRequest& c = op.create();
+      if (c.mode() == proto::CONTAINER && c.sequential()) {
+        return Status::InvalidArgument("zk: a multi cannot create a sequential container");
+      }
       const int32_t type = MultiCreateRequestType(c.mode());
       WriteMultiHeader(out, type, false, -1);
       out.WriteString(c.path());
-      out.WriteBuffer(c.data());
+      if (c.null_data()) {
+        out.WriteNullBuffer();
+      } else {
+        out.WriteBuffer(c.data());
+      }
       WriteAcls(out, c.acl());
-      out.WriteInt(c.mode());
+      // An op the decoder marked as failing had flags no mode has: keep it so.
+      out.WriteInt(op.fail_with() == proto::BADARGUMENTS ? -1 : c.mode());
       if (type == op::kCreateTtl) out.WriteLong(c.ttl_ms());
       *result_type = MultiCreateResultType(c.mode());
       return Status::Ok();
@@ -200,7 +205,11 @@ Status EncodeOneMultiOp(JuteWriter& out, const proto::MultiOp& op, bool read_onl
     case proto::MultiOp::kSetData:
       WriteMultiHeader(out, *result_type = op::kSetData, false, -1);
       out.WriteString(op.set_data().path());
-      out.WriteBuffer(op.set_data().data());
+      if (op.set_data().null_data()) {
+        out.WriteNullBuffer();
+      } else {
+        out.WriteBuffer(op.set_data().data());
+      }
       out.WriteInt(op.set_data().version());
       return Status::Ok();
     case proto::MultiOp::kCheck:
@@ -250,7 +259,7 @@ void WriteMultiResultBody(JuteWriter& out, int32_t type, const proto::MultiOpRes
       WriteStat(out, r.set_data().stat());
       break;
     case op::kGetData:
-      out.WriteBuffer(r.get_data().data());
+      WriteData(out, r.get_data());
       WriteStat(out, r.get_data().stat());
       break;
     case op::kGetChildren:
@@ -283,7 +292,7 @@ Status ReadMultiResultBody(JuteReader& in, int32_t type, proto::MultiOpResult* r
     case op::kSetData:
       return ReadStat(in, r->mutable_set_data()->mutable_stat());
     case op::kGetData:
-      ARBOR_RETURN_IF_ERROR(in.ReadBuffer("GetDataResponse.data", r->mutable_get_data()->mutable_data()));
+      ARBOR_RETURN_IF_ERROR(ReadData(in, r->mutable_get_data()));
       return ReadStat(in, r->mutable_get_data()->mutable_stat());
     case op::kGetChildren:
       return ReadStrings(in, "GetChildrenResponse.children",

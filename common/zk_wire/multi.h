@@ -20,15 +20,14 @@ inline constexpr size_t kMultiHeaderBytes = 9;
 
 // Decodes a multi (read_only = false: create/create2/createContainer/
 // createTTL/delete/setData/check ops) or multiRead (read_only = true:
-// getData/getChildren ops) body. Malformed bytes or an op of the wrong kind
-// fail with Corruption. A create whose flags are invalid or disagree with
-// its op type sets *reject = BADARGUMENTS and *why (the whole multi is then
-// refused; ZooKeeper would fail just that op, with the same exception
-// reaching the client). Appends each op's success result type to
-// *result_types.
+// getData/getChildren ops) body. Malformed bytes, an op of the wrong kind or
+// a create with TTL flags in a record without a ttl fail with Corruption (the
+// whole multi: MARSHALLINGERROR, as ZooKeeper). A create whose flags name no
+// mode gets MultiOp.fail_with = BADARGUMENTS: that op fails when the multi
+// runs, as on ZooKeeper. Creates follow their flags, not their record type
+// (create_mode.h). Appends each op's success result type to *result_types.
 Status DecodeMultiRequest(JuteReader& in, bool read_only, proto::MultiRequest* multi,
-                          std::vector<int32_t>* result_types, proto::ErrorCode* reject,
-                          std::string* why);
+                          std::vector<int32_t>* result_types);
 
 // Client side. Fails with InvalidArgument for an op that does not belong
 // in this kind of multi.

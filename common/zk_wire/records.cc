@@ -60,10 +60,25 @@ void WriteStat(JuteWriter& out, const proto::Stat& stat) {
   out.WriteInt(stat.version());
   out.WriteInt(stat.cversion());
   out.WriteInt(stat.aversion());
-  out.WriteLong(stat.ephemeral_owner());
+  out.WriteLong(stat.ephemeral_owner() > 0 ? stat.ephemeral_owner() : 0);
   out.WriteInt(stat.data_length());
   out.WriteInt(stat.num_children());
   out.WriteLong(stat.pzxid());
+}
+
+Status ReadData(JuteReader& in, proto::GetDataResponse* r) {
+  bool null_data = false;
+  ARBOR_RETURN_IF_ERROR(in.ReadBuffer("GetDataResponse.data", r->mutable_data(), &null_data));
+  r->set_null_data(null_data);
+  return Status::Ok();
+}
+
+void WriteData(JuteWriter& out, const proto::GetDataResponse& r) {
+  if (r.null_data()) {
+    out.WriteNullBuffer();
+  } else {
+    out.WriteBuffer(r.data());
+  }
 }
 
 Status ReadAcls(JuteReader& in, const char* field,

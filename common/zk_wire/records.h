@@ -37,9 +37,16 @@ void WriteRequestHeader(JuteWriter& out, const RequestHeader& h);
 Status ReadReplyHeader(JuteReader& in, ReplyHeader* h);
 void WriteReplyHeader(JuteWriter& out, const ReplyHeader& h);
 
-// org.apache.zookeeper.data.Stat, field for field.
+// org.apache.zookeeper.data.Stat, field for field. WriteStat writes the
+// ephemeralOwner a ZooKeeper client sees (DataNode.copyStat): a session id,
+// else 0 — containers and TTL nodes keep their kind in Arbor's encoding
+// (server/tree/ephemeral_type.h), which only the native protocol shows.
 Status ReadStat(JuteReader& in, proto::Stat* stat);
 void WriteStat(JuteWriter& out, const proto::Stat& stat);
+
+// GetDataResponse.data: null data is a null buffer (length -1).
+Status ReadData(JuteReader& in, proto::GetDataResponse* r);
+void WriteData(JuteWriter& out, const proto::GetDataResponse& r);
 
 // vector<ACL>, ACL{int perms; Id{ustring scheme; ustring id}}.
 Status ReadAcls(JuteReader& in, const char* field,

@@ -23,24 +23,17 @@ Status ReadWatcherType(JuteReader& in, const char* field, proto::WatcherType* ou
 
 Status DecodeCreate(JuteReader& in, int32_t opcode, ZkRequest* zk) {
   proto::CreateRequest* c = zk->request.mutable_create();
+  bool null_data = false;
   ARBOR_RETURN_IF_ERROR(in.ReadString("CreateRequest.path", c->mutable_path()));
-  ARBOR_RETURN_IF_ERROR(in.ReadBuffer("CreateRequest.data", c->mutable_data()));
+  ARBOR_RETURN_IF_ERROR(in.ReadBuffer("CreateRequest.data", c->mutable_data(), &null_data));
   ARBOR_RETURN_IF_ERROR(ReadAcls(in, "CreateRequest.acl", c->mutable_acl()));
   int32_t flags = 0;
   ARBOR_RETURN_IF_ERROR(in.ReadInt("CreateRequest.flags", &flags));
   int64_t ttl = 0;
   if (opcode == op::kCreateTtl) ARBOR_RETURN_IF_ERROR(in.ReadLong("CreateTTLRequest.ttl", &ttl));
   ARBOR_RETURN_IF_ERROR(in.ExpectEnd(OpName(opcode)));
-  proto::CreateMode mode = proto::PERSISTENT;
-  if (!CreateModeFromFlags(flags, &mode)) {
-    zk->reject = proto::BADARGUMENTS;
-    zk->reject_reason = std::string(OpName(opcode)) + ": invalid create flags " +
-                        std::to_string(flags);
-    return Status::Ok();
-  }
-  c->set_mode(mode);
-  c->set_ttl_ms(ttl);
-  zk->reject = ValidateCreate(opcode, mode, ttl, &zk->reject_reason);
+  c->set_null_data(null_data);
+  zk->reject = ApplyCreateFlags(opcode, flags, ttl, c, &zk->reject_reason);
   return Status::Ok();
 }
 
@@ -192,23 +185,24 @@ Status DecodeBody(JuteReader& in, int32_t opcode, ZkRequest* zk) {
     case op::kCreateContainer:
     case op::kCreateTtl:
       return DecodeCreate(in, opcode, zk);
-    case op::kDeleteContainer: {
-      // ZooKeeper reads deleteContainer's body as the raw UTF-8 path, with
-      // no length prefix (it is normally sent by the server to itself).
-      const std::string_view path = in.ReadRest();
-      if (!IsValidUtf8(path)) return Status::Corruption("zk: deleteContainer path is not UTF-8");
-      r->mutable_delete_()->set_path(std::string(path));
-      r->mutable_delete_()->set_version(-1);
-      r->mutable_delete_()->set_container_only(true);
+    case op::kDeleteContainer:
+      // ZooKeeper 3.8 takes deleteContainer's path from the whole packet's
+      // bytes (request.request.array(), the request header included), which
+      // always holds a NUL: from a client it can only fail, with
+      // BADARGUMENTS. Only ZooKeeper's own ContainerManager uses it.
+      (void)in.ReadRest();
+      zk->reject = proto::BADARGUMENTS;
+      zk->reject_reason = "deleteContainer from a client (ZooKeeper 3.8 answers BADARGUMENTS too)";
       return Status::Ok();
-    }
     case op::kSetData: {
       proto::SetDataRequest* s = r->mutable_set_data();
       int32_t version = 0;
+      bool null_data = false;
       ARBOR_RETURN_IF_ERROR(in.ReadString("SetDataRequest.path", s->mutable_path()));
-      ARBOR_RETURN_IF_ERROR(in.ReadBuffer("SetDataRequest.data", s->mutable_data()));
+      ARBOR_RETURN_IF_ERROR(in.ReadBuffer("SetDataRequest.data", s->mutable_data(), &null_data));
       ARBOR_RETURN_IF_ERROR(in.ReadInt("SetDataRequest.version", &version));
       s->set_version(version);
+      s->set_null_data(null_data);
       return in.ExpectEnd("SetDataRequest");
     }
     case op::kSetAcl:
@@ -216,8 +210,7 @@ Status DecodeBody(JuteReader& in, int32_t opcode, ZkRequest* zk) {
     case op::kMulti:
     case op::kMultiRead:
       ARBOR_RETURN_IF_ERROR(DecodeMultiRequest(in, opcode == op::kMultiRead, r->mutable_multi(),
-                                               &zk->context.multi_result_types, &zk->reject,
-                                               &zk->reject_reason));
+                                               &zk->context.multi_result_types));
       return in.ExpectEnd(OpName(opcode));
     case op::kAddWatch:
     case op::kCheckWatches:

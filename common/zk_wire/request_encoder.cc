@@ -65,11 +65,19 @@ bool Carries(int32_t opcode, const proto::Request& r) {
   }
 }
 
+void WriteData(JuteWriter& w, const std::string& data, bool null_data) {
+  if (null_data) {
+    w.WriteNullBuffer();
+  } else {
+    w.WriteBuffer(data);
+  }
+}
+
 void WriteCreate(JuteWriter& w, int32_t opcode, const proto::CreateRequest& c) {
   w.WriteString(c.path());
-  w.WriteBuffer(c.data());
+  WriteData(w, c.data(), c.null_data());
   WriteAcls(w, c.acl());
-  w.WriteInt(c.mode());
+  w.WriteInt(CreateFlagsOf(c));
   if (opcode == op::kCreateTtl) w.WriteLong(c.ttl_ms());
 }
 
@@ -106,7 +114,7 @@ void WriteBody(JuteWriter& w, int32_t opcode, const proto::Request& r) {
       break;
     case op::kSetData:
       w.WriteString(r.set_data().path());
-      w.WriteBuffer(r.set_data().data());
+      WriteData(w, r.set_data().data(), r.set_data().null_data());
       w.WriteInt(r.set_data().version());
       break;
     case op::kGetAcl: w.WriteString(r.get_acl().path()); break;

@@ -31,7 +31,7 @@ Status ReadCreateOrData(JuteReader& in, int32_t opcode, proto::Response* r) {
       return ReadStat(in, r->mutable_create()->mutable_stat());
     case op::kExists: return ReadStat(in, r->mutable_exists()->mutable_stat());
     case op::kGetData:
-      ARBOR_RETURN_IF_ERROR(in.ReadBuffer("GetDataResponse.data", r->mutable_get_data()->mutable_data()));
+      ARBOR_RETURN_IF_ERROR(ReadData(in, r->mutable_get_data()));
       return ReadStat(in, r->mutable_get_data()->mutable_stat());
     case op::kSetData: return ReadStat(in, r->mutable_set_data()->mutable_stat());
     case op::kGetAcl:

@@ -78,7 +78,7 @@ Status WriteBody(JuteWriter& w, const ZkOpContext& ctx, const proto::Response& r
       break;
     case op::kExists: WriteStat(w, r.exists().stat()); break;
     case op::kGetData:
-      w.WriteBuffer(r.get_data().data());
+      WriteData(w, r.get_data());
       WriteStat(w, r.get_data().stat());
       break;
     case op::kSetData: WriteStat(w, r.set_data().stat()); break;

@@ -35,8 +35,11 @@ void DataTree::ResetEmpty() {
   ttl_expiry_.clear();
 }
 
-// "/", "/zookeeper", "/zookeeper/quota" and "/zookeeper/config", with zero
-// stats as ZooKeeper creates them. Config is read-only, as in ZooKeeper 3.5+.
+// "/", "/zookeeper", "/zookeeper/quota" and "/zookeeper/config", with the
+// stats ZooKeeper gives them: zero, except the cversion of "/" (-1) and
+// "/zookeeper" (-2). ZooKeeper links these children without counting a create,
+// and shows cversion as 2 * creates - children (see ChildCreates). Config is
+// read-only, as in ZooKeeper 3.5+.
 void DataTree::AddBuiltinNodes() {
   WriteContext none;
   NodeId root = LinkNew(kNoNode, "", "", {0, acls_.Intern(WorldAnyone(proto::PERM_ALL))}, none);
@@ -44,12 +47,15 @@ void DataTree::AddBuiltinNodes() {
   NodeId zk = LinkNew(root, "zookeeper", "", {0, acls_.Intern(WorldAnyone(proto::PERM_ALL))}, none);
   LinkNew(zk, "quota", "", {0, acls_.Intern(WorldAnyone(proto::PERM_ALL))}, none);
   LinkNew(zk, "config", "", {0, acls_.Intern(WorldAnyone(proto::PERM_READ))}, none);
+  store_.at(root).st.cversion = kBuiltinRootCversion;
+  store_.at(zk).st.cversion = kBuiltinZookeeperCversion;
 }
+
 
 NodeId DataTree::LinkNew(NodeId parent, std::string_view name, std::string_view data,
                          const NodeInit& init, const WriteContext& ctx) {
   if (parent != kNoNode) ReapUnindex(parent);
-  NodeId id = store_.Insert(parent, name, data);
+  NodeId id = store_.Insert(parent, name, data, init.null_data);
   Node& n = store_.at(id);
   n.st.czxid = n.st.mzxid = n.st.pzxid = ctx.zxid;
   n.st.ctime = n.st.mtime = ctx.time_ms;
@@ -115,12 +121,14 @@ void DataTree::DeleteLeaf(NodeId id, const std::string& path, int64_t zxid, Effe
     u.path = path;
     u.saved = n.st;
     u.data = std::string(n.data());
+    u.null_data = n.null_data;
     u.acl = acls_.Get(n.acl_id);
     u.parent_cversion = p.st.cversion;
     u.parent_pzxid = p.st.pzxid;
     fx->undo.push_back(std::move(u));
   }
-  // ZooKeeper bumps cversion on delete too, so sequence numbers never repeat.
+  // The cversion clients see moves on a delete too (ZooKeeper shows
+  // 2 * creates - children); sequence numbers follow the creates only.
   int32_t cversion = static_cast<int32_t>(static_cast<uint32_t>(p.st.cversion) + 1);
   Unlink(id);
   SetParentChildStat(parent, cversion, zxid);
@@ -204,6 +212,7 @@ proto::ErrorCode DataTree::GetData(std::string_view path, proto::GetDataResponse
   if (id == kNoNode) return proto::NONODE;
   std::string_view data = store_.at(id).data();
   out->set_data(data.data(), data.size());
+  if (store_.at(id).null_data) out->set_null_data(true);
   FillStat(id, out->mutable_stat());
   return proto::OK;
 }

@@ -48,6 +48,7 @@ struct UndoRecord {
   // kDeleted: the whole node; kDataSet: its previous data and stat.
   NodeStat saved;
   std::string data;
+  bool null_data = false;
   AclList acl;         // kDeleted only
   // kCreated / kDeleted: the parent's stat before the change.
   int32_t parent_cversion = 0;
@@ -119,13 +120,16 @@ class DataTree {
   // ---- snapshot (see docs/TREE.md for the layout) ----
   // Writes ACL lists then the nodes in pre-order with children sorted by name.
   void Save(SnapshotWriter* w) const;
-  // Replaces the whole tree. `session_exists` validates ephemeral owners.
-  Status Load(SnapshotReader* r, const std::function<bool(int64_t)>& session_exists);
+  // Replaces the whole tree from a snapshot written in `format_version` (1
+  // or 2, see docs/TREE.md). `session_exists` validates ephemeral owners.
+  Status Load(SnapshotReader* r, uint32_t format_version,
+              const std::function<bool(int64_t)>& session_exists);
 
  private:
   struct NodeInit {
     int64_t ephemeral_owner = 0;
     uint32_t acl_id = 0;  // a reference the new node takes over
+    bool null_data = false;
   };
 
   // Primitives keep every index (hash, ephemerals, reap candidates, ACL

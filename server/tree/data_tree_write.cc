@@ -54,10 +54,13 @@ proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteCo
   const proto::CreateMode mode = req.mode();
   if (!proto::CreateMode_IsValid(mode)) return proto::BADARGUMENTS;
   if (IsTtlMode(mode) && (req.ttl_ms() <= 0 || req.ttl_ms() > kMaxTtlMs)) return proto::BADARGUMENTS;
-  const bool sequential = IsSequential(mode);
+  // A container may be sequential too: ZooKeeper's createContainer names the
+  // node by its flags (CreateRequest.sequential carries that).
+  const bool sequential = IsSequential(mode) || (mode == proto::CONTAINER && req.sequential());
   if (req.path().size() > options_.max_path_bytes) return proto::BADARGUMENTS;
   if (!ValidateCreatePath(req.path(), sequential).ok()) return proto::BADARGUMENTS;
   if (req.data().size() > options_.max_data_bytes) return proto::BADARGUMENTS;
+  if (req.null_data() && !req.data().empty()) return proto::BADARGUMENTS;
   if (IsReserved(req.path())) return proto::BADARGUMENTS;
   AclList acl;
   if (proto::ErrorCode rc = auth::FixupAcl(req.acl(), IdsOf(ctx), &acl); rc != proto::OK) return rc;
@@ -71,7 +74,7 @@ proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteCo
   if (!Allowed(parent, proto::PERM_CREATE, ctx)) return proto::NOAUTH;
   const Node& p = store_.at(parent);
   std::string path = req.path();
-  if (sequential) path += SequenceSuffix(p.st.cversion);
+  if (sequential) path += SequenceSuffix(ChildCreates(p));
   std::string_view name = BaseName(path);
   if (store_.Find(parent, name) != kNoNode) return proto::NODEEXISTS;
   if (IsEphemeralOwner(p.st.ephemeral_owner)) return proto::NOCHILDRENFOREPHEMERALS;
@@ -94,6 +97,7 @@ proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteCo
   }
   int32_t cversion = Bump(p.st.cversion);
   init.acl_id = acls_.Intern(acl);
+  init.null_data = req.null_data();
   NodeId id = LinkNew(parent, name, req.data(), init, ctx);
   SetParentChildStat(parent, cversion, ctx.zxid);
   fx->triggers.push_back({path, proto::NODE_CREATED, ctx.zxid});
@@ -113,8 +117,16 @@ proto::ErrorCode DataTree::Delete(const proto::DeleteRequest& req, const WriteCo
   if (!Allowed(parent, proto::PERM_DELETE, ctx)) return proto::NOAUTH;  // before the node, as ZooKeeper
   NodeId id = store_.Find(parent, BaseName(path));
   if (id == kNoNode) return proto::NONODE;
-  if (!VersionMatches(req.version(), store_.at(id).st.version)) return proto::BADVERSION;
-  if (store_.at(id).num_children != 0) return proto::NOTEMPTY;
+  const Node& n = store_.at(id);
+  if (req.container_only()) {
+    // As ZooKeeper's deleteContainer checks: children first, then the kind.
+    if (n.num_children != 0) return proto::NOTEMPTY;
+    if (!IsContainerOwner(n.st.ephemeral_owner) && !IsTtlOwner(n.st.ephemeral_owner)) {
+      return proto::BADVERSION;
+    }
+  }
+  if (!VersionMatches(req.version(), n.st.version)) return proto::BADVERSION;
+  if (n.num_children != 0) return proto::NOTEMPTY;
   DeleteLeaf(id, path, ctx.zxid, fx);
   return proto::OK;
 }
@@ -124,6 +136,7 @@ proto::ErrorCode DataTree::SetData(const proto::SetDataRequest& req, const Write
   const std::string& path = req.path();
   if (path.size() > options_.max_path_bytes || !ValidatePath(path).ok()) return proto::BADARGUMENTS;
   if (req.data().size() > options_.max_data_bytes) return proto::BADARGUMENTS;
+  if (req.null_data() && !req.data().empty()) return proto::BADARGUMENTS;
   if (IsReserved(path)) return proto::BADARGUMENTS;
   NodeId id = Lookup(path);
   if (id == kNoNode) return proto::NONODE;
@@ -136,10 +149,11 @@ proto::ErrorCode DataTree::SetData(const proto::SetDataRequest& req, const Write
     u.path = path;
     u.saved = n.st;
     u.data = std::string(n.data());
+    u.null_data = n.null_data;
     fx->undo.push_back(std::move(u));
   }
   ReapUnindex(id);  // a TTL node's expiry moves with mtime
-  store_.SetData(id, req.data());
+  store_.SetData(id, req.data(), req.null_data());
   n.st.version = Bump(n.st.version);
   n.st.mzxid = ctx.zxid;
   n.st.mtime = ctx.time_ms;
@@ -181,6 +195,9 @@ proto::ErrorCode DataTree::Check(const proto::CheckRequest& req, const WriteCont
 
 proto::ErrorCode DataTree::ApplyMultiOp(const proto::MultiOp& op, const WriteContext& ctx,
                                         proto::MultiOpResult* result, Effects* fx) {
+  // The codec decoded an op ZooKeeper would fail on its own (bad create flags
+  // or TTL): it fails here, so the multi rolls back as ZooKeeper's does.
+  if (op.fail_with() != proto::OK) return op.fail_with();
   switch (op.op_case()) {
     case proto::MultiOp::kCreate:
       return Create(op.create(), ctx, result->mutable_create(), fx);
@@ -240,7 +257,7 @@ void DataTree::Rollback(std::vector<UndoRecord>* undo) {
       NodeId id = Lookup(u.path);
       ARBOR_TREE_CHECK(id != kNoNode);
       ReapUnindex(id);
-      store_.SetData(id, u.data);
+      store_.SetData(id, u.data, u.null_data);
       store_.at(id).st = u.saved;
       ReapIndex(id);
       continue;
@@ -256,7 +273,7 @@ void DataTree::Rollback(std::vector<UndoRecord>* undo) {
         break;
       }
       case UndoRecord::Kind::kDeleted: {
-        NodeInit init{u.saved.ephemeral_owner, acls_.Intern(u.acl)};
+        NodeInit init{u.saved.ephemeral_owner, acls_.Intern(u.acl), u.null_data};
         NodeId id = LinkNew(parent, BaseName(u.path), u.data, init, WriteContext());
         ReapUnindex(id);
         store_.at(id).st = u.saved;

@@ -60,14 +60,26 @@ NodeId NodeStore::Allocate() {
   return id;
 }
 
-NodeId NodeStore::Insert(NodeId parent, std::string_view name, std::string_view data) {
+// The null-data bit lives in data_len's word: a node costs what it did.
+static_assert(sizeof(void*) != 8 || sizeof(Node) == 104, "Node grew");
+
+int32_t ChildCreates(const Node& parent) {
+  // Exact while 2 * creates fits an int32 (ZooKeeper's shown cversion wraps
+  // there too). "/" starts at -1 with one uncounted child: (-1 + 1) / 2 = 0.
+  const int64_t sum = int64_t{parent.st.cversion} + int64_t{parent.num_children};
+  return static_cast<int32_t>(sum / 2);
+}
+
+NodeId NodeStore::Insert(NodeId parent, std::string_view name, std::string_view data, bool null_data) {
   ARBOR_TREE_CHECK(parent == kNoNode || Find(parent, name) == kNoNode);
+  ARBOR_TREE_CHECK(data.size() < (1u << 31) && (!null_data || data.empty()));
   NodeId id = Allocate();
   Node& n = at(id);
   n = Node();
   n.parent = parent;
   n.name_len = static_cast<uint32_t>(name.size());
   n.data_len = static_cast<uint32_t>(data.size());
+  n.null_data = null_data;
   n.blob = MakeBlob(name, data);
   blob_bytes_ += name.size() + data.size();
   if (parent != kNoNode) {
@@ -104,13 +116,15 @@ void NodeStore::Remove(NodeId id) {
   --live_;
 }
 
-void NodeStore::SetData(NodeId id, std::string_view data) {
+void NodeStore::SetData(NodeId id, std::string_view data, bool null_data) {
+  ARBOR_TREE_CHECK(data.size() < (1u << 31) && (!null_data || data.empty()));
   Node& n = at(id);
   std::unique_ptr<char[]> blob = MakeBlob(n.name(), data);
   blob_bytes_ += data.size();
   blob_bytes_ -= n.data_len;
   n.blob = std::move(blob);
   n.data_len = static_cast<uint32_t>(data.size());
+  n.null_data = null_data;
 }
 
 void NodeStore::IndexInsert(NodeId id) {

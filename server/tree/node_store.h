@@ -39,6 +39,8 @@ struct NodeStat {
 };
 
 struct Node {
+  Node() : data_len(0), null_data(0) {}
+
   NodeStat st;
   uint32_t num_children = 0;
 
@@ -48,12 +50,26 @@ struct Node {
   NodeId prev_sibling = kNoNode;
   uint32_t acl_id = 0;  // an AclTable handle
   uint32_t name_len = 0;
-  uint32_t data_len = 0;
+  uint32_t data_len : 31;  // data is at most max_data_bytes (1 MiB by default)
+  // ZooKeeper's null data (created or set with a null buffer): reads back as
+  // null, not as empty. data_len is 0 then. A bit, so Node stays 104 bytes.
+  uint32_t null_data : 1;
   std::unique_ptr<char[]> blob;  // name bytes, then data bytes
 
   std::string_view name() const { return {blob.get(), name_len}; }
   std::string_view data() const { return {blob.get() + name_len, data_len}; }
 };
+
+// How many children were ever created under `parent` (ZooKeeper's
+// StatPersisted.cversion), which names its sequential children. The stored,
+// client-visible cversion also counts deletes: ZooKeeper shows
+// 2 * creates - children (DataNode.copyStat), and so does Arbor.
+int32_t ChildCreates(const Node& parent);
+
+// The cversions ZooKeeper's builtin "/" and "/zookeeper" start with: their
+// builtin children were linked without counting a create.
+inline constexpr int32_t kBuiltinRootCversion = -1;
+inline constexpr int32_t kBuiltinZookeeperCversion = -2;
 
 class NodeStore {
  public:
@@ -67,16 +83,17 @@ class NodeStore {
   // The child of `parent` called `name`, or kNoNode.
   NodeId Find(NodeId parent, std::string_view name) const;
 
-  // Allocates a node named `name` with payload `data`, links it under
-  // `parent` (which must not already have a child of that name) and indexes it.
-  // Stat fields are zero; the caller fills them.
-  NodeId Insert(NodeId parent, std::string_view name, std::string_view data);
+  // Allocates a node named `name` with payload `data` (null_data: ZooKeeper's
+  // null, `data` then empty), links it under `parent` (which must not already
+  // have a child of that name) and indexes it. Stat fields are zero; the
+  // caller fills them.
+  NodeId Insert(NodeId parent, std::string_view name, std::string_view data, bool null_data);
 
   // Unlinks and frees a leaf node (num_children must be 0).
   void Remove(NodeId id);
 
   // Replaces a node's payload (one reallocation of the name+data block).
-  void SetData(NodeId id, std::string_view data);
+  void SetData(NodeId id, std::string_view data, bool null_data);
 
   // Drops every node (the next Insert returns kRootId).
   void Clear();

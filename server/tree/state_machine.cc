@@ -8,7 +8,9 @@ namespace arbor::tree {
 namespace {
 
 constexpr char kSnapshotMagic[] = "ARBORSNP";  // 8 bytes, no terminator written
-constexpr uint32_t kSnapshotVersion = 1;
+// 2: null data (a data length of 0xFFFFFFFF). Version 1 still loads.
+constexpr uint32_t kSnapshotVersion = 2;
+constexpr uint32_t kOldestSnapshotVersion = 1;
 constexpr uint64_t kMaxSessions = 1ull << 28;
 constexpr size_t kMaxPasswordBytes = 1024;
 
@@ -152,7 +154,7 @@ Result<std::unique_ptr<StateMachine>> StateMachine::Load(ByteSource* source, Tre
   }
   uint32_t version;
   ARBOR_RETURN_IF_ERROR(r.U32(&version, "format version"));
-  if (version != kSnapshotVersion) {
+  if (version < kOldestSnapshotVersion || version > kSnapshotVersion) {
     return Status::Corruption("unknown snapshot format version " + std::to_string(version));
   }
   ARBOR_RETURN_IF_ERROR(r.I64(&sm->last_applied_zxid_, "last applied zxid"));
@@ -175,7 +177,7 @@ Result<std::unique_ptr<StateMachine>> StateMachine::Load(ByteSource* source, Tre
     sm->sessions_.Create(id, timeout, password);
   }
   const session::SessionTable& sessions = sm->sessions_;
-  ARBOR_RETURN_IF_ERROR(sm->tree_.Load(&r, [&sessions](int64_t s) { return sessions.Contains(s); }));
+  ARBOR_RETURN_IF_ERROR(sm->tree_.Load(&r, version, [&sessions](int64_t s) { return sessions.Contains(s); }));
   ARBOR_RETURN_IF_ERROR(r.VerifyTrailer());
   return {std::move(sm)};
 }

@@ -3,7 +3,9 @@
 //   u32 acl_count, then per list: u32 n, n x (i32 perms, bytes scheme, bytes id)
 //   u64 node_count, then the nodes in pre-order, children sorted by name:
 //     bytes name, i64 czxid mzxid pzxid ctime mtime ephemeral_owner,
-//     i32 version cversion aversion, u32 acl_index, bytes data, u32 child_count
+//     i32 version cversion aversion, u32 acl_index, data, u32 child_count
+// where data is `bytes`, except that since format version 2 a length of
+// 0xFFFFFFFF (no bytes follow) is ZooKeeper's null data.
 // Nothing here depends on NodeIds or hash order, so equal trees write equal
 // bytes.
 #include <algorithm>
@@ -23,7 +25,25 @@ constexpr uint32_t kMaxAclLists = 1u << 24;
 constexpr uint32_t kMaxAclEntries = 1u << 16;
 constexpr uint64_t kMaxNodes = 1ull << 32;
 
+// The data length that stands for null data (format version 2).
+constexpr uint32_t kNullDataLength = 0xFFFFFFFFu;
+
 Status Corrupt(const std::string& what) { return Status::Corruption("snapshot corrupt: " + what); }
+
+// A node's data: version 1 had only byte strings; version 2 adds null.
+Status ReadNodeData(SnapshotReader* r, uint32_t format_version, std::string* data, bool* null_data) {
+  *null_data = false;
+  if (format_version == 1) return r->Bytes(data, kMaxBlobBytes, "node data");
+  uint32_t len;
+  ARBOR_RETURN_IF_ERROR(r->U32(&len, "node data length"));
+  if (len == kNullDataLength) {
+    data->clear();
+    *null_data = true;
+    return Status::Ok();
+  }
+  if (len > kMaxBlobBytes) return Corrupt("node data length " + std::to_string(len));
+  return r->Raw(len, data, "node data");
+}
 
 Status ReadAclLists(SnapshotReader* r, std::vector<AclList>* lists) {
   uint32_t acl_count;
@@ -97,7 +117,11 @@ void DataTree::Save(SnapshotWriter* w) const {
     w->I32(n.st.cversion);
     w->I32(n.st.aversion);
     w->U32(remap.at(n.acl_id));
-    w->Bytes(n.data());
+    if (n.null_data) {
+      w->U32(kNullDataLength);
+    } else {
+      w->Bytes(n.data());
+    }
     w->U32(n.num_children);
     kids.clear();
     for (NodeId c = n.first_child; c != kNoNode; c = store_.at(c).next_sibling) kids.push_back(c);
@@ -108,7 +132,8 @@ void DataTree::Save(SnapshotWriter* w) const {
   }
 }
 
-Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& session_exists) {
+Status DataTree::Load(SnapshotReader* r, uint32_t format_version,
+                      const std::function<bool(int64_t)>& session_exists) {
   ResetEmpty();
   std::vector<AclList> lists;
   ARBOR_RETURN_IF_ERROR(ReadAclLists(r, &lists));
@@ -118,6 +143,7 @@ Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& ses
   // (node, children still to read) for the ancestors of the next node.
   std::vector<std::pair<NodeId, uint32_t>> open;
   std::string name, data;
+  bool null_data = false;
   for (uint64_t i = 0; i < count; ++i) {
     while (!open.empty() && open.back().second == 0) open.pop_back();
     if (i > 0 && open.empty()) return Corrupt("node " + std::to_string(i) + " has no parent");
@@ -136,7 +162,7 @@ Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& ses
     uint32_t acl_index, kids;
     ARBOR_RETURN_IF_ERROR(r->U32(&acl_index, "acl index"));
     if (acl_index >= lists.size()) return Corrupt("acl index out of range at node " + std::to_string(i));
-    ARBOR_RETURN_IF_ERROR(r->Bytes(&data, kMaxBlobBytes, "node data"));
+    ARBOR_RETURN_IF_ERROR(ReadNodeData(r, format_version, &data, &null_data));
     ARBOR_RETURN_IF_ERROR(r->U32(&kids, "child count"));
     if (IsEphemeralOwner(st.ephemeral_owner) && (kids != 0 || !session_exists(st.ephemeral_owner))) {
       return Corrupt("ephemeral node " + std::to_string(i) + " with children or without its session");
@@ -144,7 +170,7 @@ Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& ses
     if (parent != kNoNode && IsEphemeralOwner(store_.at(parent).st.ephemeral_owner)) {
       return Corrupt("child of an ephemeral at node " + std::to_string(i));
     }
-    NodeId id = LinkNew(parent, name, data, {st.ephemeral_owner, acls_.Intern(lists[acl_index])}, {});
+    NodeId id = LinkNew(parent, name, data, {st.ephemeral_owner, acls_.Intern(lists[acl_index]), null_data}, {});
     ReapUnindex(id);
     store_.at(id).st = st;
     ReapIndex(id);
@@ -153,8 +179,14 @@ Status DataTree::Load(SnapshotReader* r, const std::function<bool(int64_t)>& ses
   }
   while (!open.empty() && open.back().second == 0) open.pop_back();
   if (!open.empty()) return Corrupt("node count ends inside a subtree");
-  if (store_.at(kRootId).num_children == 0 || Lookup("/zookeeper") == kNoNode) {
-    return Corrupt("missing /zookeeper");
+  NodeId zk = Lookup("/zookeeper");
+  if (store_.at(kRootId).num_children == 0 || zk == kNoNode) return Corrupt("missing /zookeeper");
+  if (format_version == 1) {
+    // Version 1 trees started "/" and "/zookeeper" at cversion 0; ZooKeeper
+    // (and version 2) start them at -1 and -2. Shifting keeps a tree loaded
+    // from version 1 identical to one rebuilt by replaying the log.
+    store_.at(kRootId).st.cversion += kBuiltinRootCversion;
+    store_.at(zk).st.cversion += kBuiltinZookeeperCversion;
   }
   return Status::Ok();
 }

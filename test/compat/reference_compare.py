@@ -89,6 +89,15 @@ def workload(r):
     r.run("delete bad version", lambda: zk.delete("/ref/s-0000000000", version=7))
     r.run("delete", lambda: zk.delete("/ref/s-0000000000", version=0))
     r.run("empty data", lambda: (zk.create("/ref/empty", b""), zk.get("/ref/empty"))[1])
+    # Null data (zkCli's `create /x`) reads back null, and setData(None) too.
+    r.run("null data", lambda: (zk.create("/ref/null", None), zk.get("/ref/null"))[1])
+    r.run("set empty then null", lambda: (zk.set("/ref/null", b""), zk.get("/ref/null"),
+                                          zk.set("/ref/null", None), zk.get("/ref/null"))[1:])
+    # Sequence numbers count child creates only (not deletes), while the
+    # cversion clients see moves on both.
+    r.run("sequential after delete", lambda: (zk.delete("/ref/s-0000000001"), zk.exists("/ref"),
+                                              zk.create("/ref/s-", b"", sequence=True)))
+    r.run("root and /zookeeper stats", lambda: (zk.exists("/"), zk.exists("/zookeeper")))
     r.run("makepath", lambda: zk.create("/ref/a/b/c", b"deep", makepath=True))
     r.run("get acl", lambda: zk.get_acls("/ref"))
     r.run("sync", lambda: zk.sync("/ref"))

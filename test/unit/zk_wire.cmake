@@ -8,4 +8,5 @@ arbor_test(zk_wire_test LABEL unit
     zk_wire/request_test.cc
     zk_wire/response_test.cc
     zk_wire/hostile_test.cc
+    zk_wire/zk_parity_test.cc
   DEPS arbor_zk_wire)

@@ -68,12 +68,15 @@ TEST_F(TreeDataTest, SequentialNamingContinuesAcrossDeletes) {
   EXPECT_EQ(r1.response.create().path(), "/q/n-0000000000");
   ASSERT_EQ(h.Delete(kS, "/q/n-0000000000").response.error(), proto::OK);
   ApplyResult r2 = h.Create(kS, "/q/n-", "", proto::EPHEMERAL_SEQUENTIAL);
-  EXPECT_EQ(r2.response.create().path(), "/q/n-0000000002") << "cversion counts the delete too";
+  EXPECT_EQ(r2.response.create().path(), "/q/n-0000000001")
+      << "numbers count creates: never reused, deletes do not skip one (ZooKeeper)";
   ApplyResult r3 = h.Create(kS, "/q/", "", proto::PERSISTENT_SEQUENTIAL);
-  EXPECT_EQ(r3.response.create().path(), "/q/0000000003") << "a sequential prefix may end in '/'";
+  EXPECT_EQ(r3.response.create().path(), "/q/0000000002") << "a sequential prefix may end in '/'";
+  proto::Stat root = h.StatOf("/");
   ApplyResult r4 = h.Create(kS, "/", "", proto::PERSISTENT_SEQUENTIAL);
   EXPECT_EQ(r4.response.error(), proto::OK);
-  EXPECT_EQ(r4.response.create().path(), "/" + SequenceSuffix(h.StatOf("/").cversion() - 1));
+  EXPECT_EQ(r4.response.create().path(),
+            "/" + SequenceSuffix((root.cversion() + root.num_children()) / 2));
 }
 
 TEST_F(TreeDataTest, SetDataVersionRules) {

@@ -19,7 +19,7 @@ using testing::Harness;
 // and some entries carry the identity digest:u:h, so NOAUTH is common.
 class EntryGenerator {
  public:
-  explicit EntryGenerator(uint64_t seed) : rng_(seed) {}
+  explicit EntryGenerator(uint64_t seed) : rng_(seed), extra_(seed ^ 0x5eed) {}
 
   proto::LogEntry Next() {
     proto::LogEntry e;
@@ -54,6 +54,9 @@ class EntryGenerator {
 
  private:
   uint64_t Pick(uint64_t n) { return rng_() % n; }
+  // Choices added later (null data, sequential containers, codec-marked multi
+  // ops) draw from their own stream, so the older choices stay as they were.
+  uint64_t PickExtra(uint64_t n) { return extra_() % n; }
 
   int64_t SomeSession() {
     if (Pick(10) == 0) return static_cast<int64_t>(Pick(next_session_ + 2));  // maybe closed/unknown
@@ -79,6 +82,11 @@ class EntryGenerator {
     c->set_data(std::string(Pick(24), static_cast<char>('a' + Pick(26))));
     c->set_mode(static_cast<proto::CreateMode>(Pick(7)));
     if (Pick(2) == 0) c->set_ttl_ms(static_cast<int64_t>(Pick(3000)));
+    if (PickExtra(8) == 0) {  // null data (with bytes too, rarely: BADARGUMENTS)
+      if (PickExtra(8) != 0) c->clear_data();
+      c->set_null_data(true);
+    }
+    if (PickExtra(6) == 0) c->set_sequential(true);  // a sequential container, or no effect
     if (Pick(50) != 0) {
       proto::Acl* a = c->add_acl();
       a->set_perms(Pick(10) == 0 ? proto::PERM_READ : proto::PERM_ALL);
@@ -101,6 +109,7 @@ class EntryGenerator {
   int32_t SomeVersion() { return Pick(3) == 0 ? static_cast<int32_t>(Pick(3)) : -1; }
 
   void FillOp(proto::MultiOp* op) {
+    if (PickExtra(40) == 0) op->set_fail_with(proto::BADARGUMENTS);  // a codec-marked op
     switch (Pick(4)) {
       case 0: FillCreate(op->mutable_create()); break;
       case 1:
@@ -111,6 +120,7 @@ class EntryGenerator {
         op->mutable_set_data()->set_path(SomePath());
         op->mutable_set_data()->set_data(std::to_string(Pick(1000)));
         op->mutable_set_data()->set_version(SomeVersion());
+        if (PickExtra(6) == 0) op->mutable_set_data()->clear_data(), op->mutable_set_data()->set_null_data(true);
         break;
       default:
         op->mutable_check()->set_path(SomePath());
@@ -125,10 +135,12 @@ class EntryGenerator {
     } else if (roll < 62) {
       r->mutable_delete_()->set_path(SomePath());
       r->mutable_delete_()->set_version(SomeVersion());
+      if (PickExtra(10) == 0) r->mutable_delete_()->set_container_only(true);
     } else if (roll < 80) {
       r->mutable_set_data()->set_path(SomePath());
       r->mutable_set_data()->set_data(std::string(Pick(16), 'x'));
       r->mutable_set_data()->set_version(SomeVersion());
+      if (PickExtra(6) == 0) r->mutable_set_data()->set_null_data(true);  // BADARGUMENTS unless data is empty
     } else if (roll < 83) {
       r->mutable_set_acl()->set_path(SomePath());
       r->mutable_set_acl()->set_version(SomeVersion());
@@ -153,6 +165,7 @@ class EntryGenerator {
   }
 
   std::mt19937_64 rng_;
+  std::mt19937_64 extra_;
   int64_t time_ms_ = 1700000000000;
   int64_t next_session_ = 1;
   std::vector<int64_t> live_;
