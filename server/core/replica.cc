@@ -70,6 +70,10 @@ Status Replica::Start() {
   rt.park_timeout_ms = 2 * options_.election_timeout_ms();
   rt.resume_timeout_ms = options_.election_timeout_ms();
   rt.admit = [this](const proto::LogEntry& e) { return Admit(e); };
+  rt.stamp = [this] { return Stamp(); };
+  rt.proposed = [this](const proto::LogEntry& e) {
+    if (e.has_close_session()) sessions_.MarkEnding(e.close_session().session_id());
+  };
   router_ = std::make_unique<WriteRouter>(
       rt, env_, raft_.get(), &sessions_, [this] { return applied_index_; },
       [this] { return sm_->last_applied_zxid(); });
@@ -130,6 +134,9 @@ void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
   sessions_.Attach(s, auth::ConnectionIdentities(ip));
   proto::ConnectResponse resp;
   resp.set_protocol_version(req.protocol_version());
+  // Decided now, not at the last tick: this process may just have resumed
+  // from a long pause with its view of the cluster out of date.
+  UpdateServing(env_.clock->NowMs());
   if (!serving_) {
     // No leader, or no proof that our reports reach it: the client must try
     // another server (ZooKeeper's follower refuses clients while it syncs).
@@ -238,6 +245,21 @@ proto::ErrorCode Replica::Admit(const proto::LogEntry& entry) const {
   return proto::OK;
 }
 
+int64_t Replica::Stamp() {
+  last_stamp_ms_ = std::max(last_stamp_ms_, env_.clock->WallMs());
+  return last_stamp_ms_;
+}
+
+void Replica::NoteInheritedEntries(const std::vector<raft::Entry>& entries) {
+  for (const raft::Entry& e : entries) {
+    proto::LogEntry le;
+    if (e.data().empty() || !le.ParseFromString(e.data())) continue;
+    last_stamp_ms_ = std::max(last_stamp_ms_, le.time_ms());
+    for (int64_t id : le.expire_sessions().session_ids()) sessions_.MarkEnding(id);
+    if (le.has_close_session()) sessions_.MarkEnding(le.close_session().session_id());
+  }
+}
+
 std::vector<uint64_t> Replica::Voters() const {
   std::vector<uint64_t> v;
   for (uint64_t id : raft_->node().raft().membership().voters) v.push_back(id);
@@ -325,7 +347,10 @@ void Replica::StartAsync(net::ClientSession* s, uint64_t seq, const proto::Reque
 }
 
 void Replica::Touched(net::ClientSession* s) {
-  sessions_.Touch(s->session_id(), env_.clock->NowMs(), raft_->is_leader());
+  int64_t now = env_.clock->NowMs();
+  UpdateServing(now);  // may close every connection, this one included
+  if (!serving_) return;
+  sessions_.Touch(s->session_id(), now, raft_->is_leader());
 }
 
 void Replica::Disconnected(net::ClientSession* s) { sessions_.Detach(s); }
@@ -373,7 +398,7 @@ void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
     case proto::PeerFrame::kHeartbeatsAck:
       if (from == raft_->leader() && f.heartbeats_ack().term() == raft_->term()) {
         if (f.heartbeats_ack().leader_in_contact()) {
-          sessions_.AckReceived(env_.clock->NowMs());
+          sessions_.AckReceived(f.heartbeats_ack().seq(), env_.clock->NowMs());
         } else {
           sessions_.ContactLost();
           UpdateServing(env_.clock->NowMs());

@@ -102,11 +102,16 @@ class Replica : public net::ClientService, public Applier {
   void ProposeExpiries(int64_t now);
   void ProposeReap(int64_t now);
   void ReportHeartbeats();
+  void DropUncoveredClients(int64_t now);
   void UpdateServing(int64_t now);
   void StopServing(const std::string& why);
   void Resume(net::ClientSession* s, const proto::ConnectRequest& req);
   void OnRevalidate(uint64_t from, const proto::SessionRevalidate& r);
   proto::ErrorCode Admit(const proto::LogEntry& entry) const;
+  int64_t Stamp();
+  // A new leader's look at the entries of earlier terms in its log: their
+  // stamps, and the sessions they end.
+  void NoteInheritedEntries(const std::vector<raft::Entry>& entries);
   std::vector<uint64_t> Voters() const;
   void AdvanceShutdown(int64_t now);
   bool StartLeadershipTransfer();
@@ -127,8 +132,11 @@ class Replica : public net::ClientService, public Applier {
   uint64_t term_ = 0;
   uint64_t applied_index_ = 0;
   uint64_t snapshots_installed_ = 0;
+  // The latest time stamped on any entry this replica applied or holds in
+  // its log as leader: stamps never go back across leader changes, so
+  // ctime/mtime and TTL and container deadlines never do either.
+  int64_t last_stamp_ms_ = 0;
   bool serving_ = false;
-  uint64_t next_report_seq_ = 1;
   int64_t next_session_id_ = 0;
   int64_t last_reap_ms_ = 0;
   bool started_ = false;

@@ -2,6 +2,8 @@
 // answers, snapshots installed from and sent to peers.
 #include <glog/logging.h>
 
+#include <algorithm>
+
 #include "server/core/replica.h"
 
 namespace arbor::core {
@@ -13,6 +15,7 @@ void Replica::ApplyEntry(const raft::Entry& entry) {
       LOG(FATAL) << "committed entry " << entry.index() << " does not decode as a LogEntry; the log is "
                  << "damaged beyond its checksums: restore this server's data from a peer";
     }
+    last_stamp_ms_ = std::max(last_stamp_ms_, le.time_ms());
     auto result = sm_->Apply(le, static_cast<int64_t>(entry.index()));
     // Every replica refuses such an entry the same way; carrying on would
     // diverge from a replica that understands it (e.g. a newer format).
@@ -61,7 +64,18 @@ void Replica::OnSoftState(const raft::SoftState& soft, uint64_t term) {
   bool was_leader = leader_ == options_.id;
   leader_ = soft.lead;
   term_ = term;
-  if (leader_ == options_.id && !was_leader) sessions_.BecameLeader(sm_->sessions(), env_.clock->NowMs());
+  if (leader_ == options_.id && !was_leader) {
+    sessions_.BecameLeader(sm_->sessions(), env_.clock->NowMs());
+    // Entries of earlier terms still in the log commit before any of ours:
+    // our stamps start after theirs, and the sessions they end stay ended.
+    const raft::RaftLog& log = raft_->node().raft().log();
+    for (uint64_t lo = applied_index_ + 1; lo <= log.LastIndex();) {
+      auto batch = log.Slice(lo, log.LastIndex() + 1, 4 << 20, 1024);
+      if (!batch.ok() || batch->empty()) break;
+      NoteInheritedEntries(*batch);
+      lo = batch->back().index() + 1;
+    }
+  }
   if (leader_ != 0) router_->Flush();
 }
 

@@ -26,6 +26,7 @@ void Replica::Tick() {
     ReportHeartbeats();
   }
   UpdateServing(now);
+  if (serving_ && !raft_->is_leader()) DropUncoveredClients(now);
   router_->Tick(now);
   snapshots_->MaybeTake(*sm_);
   snapshots_->Pump(raft_.get());
@@ -59,9 +60,23 @@ void Replica::ReportHeartbeats() {
   proto::PeerFrame f;
   auto* hb = f.mutable_heartbeats();
   for (int64_t id : sessions_.TakeHeartbeatReport()) hb->add_session_ids(id);
-  hb->set_seq(next_report_seq_++);
+  hb->set_seq(sessions_.ReportSent(env_.clock->NowMs()));
   hb->set_term(raft_->term());
   env_.peers->Send(leader, f);
+}
+
+// Follower: a client whose session the leader may no longer see touched
+// (reports unacknowledged for a third of its timeout) is disconnected now,
+// while it still has time to reach another server. See SessionManager::Covers.
+void Replica::DropUncoveredClients(int64_t now) {
+  std::vector<session::ClientHandle*> drop;
+  for (const auto& [id, client] : sessions_.bound()) {
+    const session::SessionInfo* info = sm_->sessions().Find(id);
+    if (info != nullptr && !sessions_.Covers(info->timeout_ms, now, options_.tick_ms)) drop.push_back(client);
+  }
+  for (session::ClientHandle* c : drop) {
+    c->Terminate(proto::CONNECTIONLOSS, Status::Unavailable("the leader has not confirmed this session's heartbeats"));
+  }
 }
 
 void Replica::UpdateServing(int64_t now) {

@@ -29,7 +29,7 @@ proto::LogEntry WriteRouter::NewEntry(int64_t session_id, int32_t xid) const {
 
 proto::ErrorCode WriteRouter::ProposeOwn(proto::LogEntry entry) {
   if (!raft_->is_leader()) return proto::CONNECTIONLOSS;
-  entry.set_time_ms(env_.clock->WallMs());
+  entry.set_time_ms(options_.stamp ? options_.stamp() : env_.clock->WallMs());
   Status s = raft_->Propose(entry.SerializeAsString());
   if (s.ok()) return proto::OK;
   LOG_EVERY_N(WARNING, 100) << "proposal refused: " << s.ToString();
@@ -45,9 +45,12 @@ WriteRouter::Sent WriteRouter::TrySend(proto::LogEntry* entry, proto::ErrorCode*
         return Sent::kRefused;
       }
     }
-    entry->set_time_ms(env_.clock->WallMs());
+    entry->set_time_ms(options_.stamp ? options_.stamp() : env_.clock->WallMs());
     Status s = raft_->Propose(entry->SerializeAsString());
-    if (s.ok()) return Sent::kYes;
+    if (s.ok()) {
+      if (options_.proposed) options_.proposed(*entry);
+      return Sent::kYes;
+    }
     LOG_EVERY_N(INFO, 100) << "proposal waits: " << s.ToString();
     return Sent::kNotNow;  // a transfer under way, or the uncommitted bound: later
   }

@@ -50,6 +50,11 @@ struct RouterOptions {
   // replica must agree on are checked here once, never inside Apply).
   // Returns OK or the error to answer.
   std::function<proto::ErrorCode(const proto::LogEntry&)> admit;
+  // Leader: the time to stamp on the next entry (never before an earlier
+  // entry's, whatever the local clock says).
+  std::function<int64_t()> stamp;
+  // Leader: called for each client entry once proposed.
+  std::function<void(const proto::LogEntry&)> proposed;
 };
 
 class WriteRouter {

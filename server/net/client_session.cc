@@ -91,6 +91,7 @@ Status ClientSession::HandleRequest(proto::Request request) {
     return Status::InvalidArgument("request xid " + std::to_string(request.xid()) + " has no operation");
   }
   service_->Touched(this);
+  if (conn_ == nullptr || conn_->closing()) return Status::Ok();  // the service ended this connection
   bool local = service_->IsLocal(request);
   pipeline_.Add(std::move(request), local ? RequestPipeline::Kind::kLocal : RequestPipeline::Kind::kAsync);
   return Status::Ok();

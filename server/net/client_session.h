@@ -29,7 +29,8 @@ class ClientService {
   // Starts an async request; finish it with session->Complete(seq, response).
   virtual void StartAsync(ClientSession* session, uint64_t seq, const proto::Request& request) = 0;
   virtual proto::Response RunLocal(ClientSession* session, const proto::Request& request) = 0;
-  // Any frame from the client counts as a heartbeat for its session.
+  // Any frame from the client counts as a heartbeat for its session. The
+  // service may end the connection here (then the request is dropped).
   virtual void Touched(ClientSession* session) = 0;
   // The connection is gone (the session itself lives on until it expires or
   // was closed). The service must drop every pointer to `session`.

@@ -35,9 +35,26 @@ void ExpiryTracker::Add(int64_t session_id, int32_t timeout_ms, int64_t now_ms) 
 
 bool ExpiryTracker::Touch(int64_t session_id, int64_t now_ms) {
   auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) return false;
+  if (it == sessions_.end() || it->second.expiring) return false;
   Place(session_id, &it->second, now_ms);
   return true;
+}
+
+void ExpiryTracker::Reinstate(int64_t session_id, int64_t now_ms) {
+  auto it = sessions_.find(session_id);
+  if (it != sessions_.end()) Place(session_id, &it->second, now_ms);
+}
+
+void ExpiryTracker::MarkExpiring(int64_t session_id) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || it->second.expiring) return;
+  auto b = buckets_.find(it->second.bucket);
+  if (b != buckets_.end()) {
+    b->second.erase(session_id);
+    if (b->second.empty()) buckets_.erase(b);
+  }
+  it->second.expiring = true;
+  it->second.bucket = -1;
 }
 
 void ExpiryTracker::Remove(int64_t session_id) {

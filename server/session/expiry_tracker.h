@@ -28,15 +28,22 @@ class ExpiryTracker {
 
   // Starts tracking (or refreshes) a session whose timeout is `timeout_ms`.
   void Add(int64_t session_id, int32_t timeout_ms, int64_t now_ms);
-  // Pushes the session's deadline to now + timeout. False if not tracked.
+  // Pushes the session's deadline to now + timeout. False if not tracked,
+  // or if its expiry is already on the way (an expiring session is not
+  // revived by a late heartbeat: the expiry entry may commit regardless).
   bool Touch(int64_t session_id, int64_t now_ms);
+  // The expiry proposal for it failed: the session is live again.
+  void Reinstate(int64_t session_id, int64_t now_ms);
+  // An entry ending the session (expiry or close) is in the log: it must
+  // not be revived until that entry is applied and removes it.
+  void MarkExpiring(int64_t session_id);
   void Remove(int64_t session_id);
   bool Contains(int64_t session_id) const { return sessions_.count(session_id) != 0; }
   size_t size() const { return sessions_.size(); }
 
   // Sessions whose deadline is <= now_ms, in ascending id order. They stay
   // tracked but are marked expiring, so a later call does not return them
-  // again while their ExpireSessionsOp is in flight; a Touch() revives one.
+  // again while their ExpireSessionsOp is in flight.
   std::vector<int64_t> TakeExpired(int64_t now_ms);
 
   // A new leader grants every session a fresh full timeout from now before

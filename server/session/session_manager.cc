@@ -87,8 +87,8 @@ void SessionManager::BecameLeader(const SessionTable& table, int64_t now_ms) {
 std::vector<int64_t> SessionManager::TakeExpired(int64_t now_ms) { return expiry_.TakeExpired(now_ms); }
 
 void SessionManager::RetryExpiry(const std::vector<int64_t>& session_ids, int64_t now_ms) {
-  // Touched far in the past: the next TakeExpired returns them again.
-  for (int64_t id : session_ids) expiry_.Touch(id, now_ms - 1000000000);
+  // Due long ago: the next TakeExpired returns them again.
+  for (int64_t id : session_ids) expiry_.Reinstate(id, now_ms - 1000000000);
 }
 
 void SessionManager::Reset(const SessionTable& table, int64_t now_ms) {
@@ -97,9 +97,22 @@ void SessionManager::Reset(const SessionTable& table, int64_t now_ms) {
   for (const auto& [id, info] : table.all()) expiry_.Add(id, info.timeout_ms, now_ms);
 }
 
-bool SessionManager::Revive(int64_t session_id, int64_t now_ms) {
-  if (!expiry_.Contains(session_id) || expiry_.IsExpiring(session_id)) return false;
-  return expiry_.Touch(session_id, now_ms);
+bool SessionManager::Revive(int64_t session_id, int64_t now_ms) { return expiry_.Touch(session_id, now_ms); }
+
+uint64_t SessionManager::ReportSent(int64_t now_ms) {
+  uint64_t seq = next_report_seq_++;
+  reports_in_flight_[seq] = now_ms;
+  // Reports whose ack never came are forgotten after a while (bounded).
+  while (reports_in_flight_.size() > 256) reports_in_flight_.erase(reports_in_flight_.begin());
+  return seq;
+}
+
+void SessionManager::AckReceived(uint64_t seq, int64_t now_ms) {
+  last_ack_ = now_ms;
+  auto it = reports_in_flight_.find(seq);
+  if (it == reports_in_flight_.end()) return;
+  acked_through_ = std::max(acked_through_, it->second);
+  reports_in_flight_.erase(reports_in_flight_.begin(), std::next(it));
 }
 
 bool SessionManager::InContact(int64_t now_ms, int64_t window_ms, bool leader, uint64_t self,

@@ -78,6 +78,9 @@ class SessionManager {
   std::vector<int64_t> TakeExpired(int64_t now_ms);
   // The expiry proposal for these failed: offer them again next time.
   void RetryExpiry(const std::vector<int64_t>& session_ids, int64_t now_ms);
+  // Leader: an entry ending this session is in the log (an inherited expiry,
+  // or a close): no resume may revive it.
+  void MarkEnding(int64_t session_id) { expiry_.MarkExpiring(session_id); }
   // A snapshot replaced the replicated state: liveness restarts from it.
   void Reset(const SessionTable& table, int64_t now_ms);
   // Leader: a client wants to resume `session_id` here or on a follower. True
@@ -92,8 +95,21 @@ class SessionManager {
   //   leader:   a majority of voters (itself included) reported within the window;
   //   follower: the leader acknowledged one of its reports within the window.
   void ReportReceived(uint64_t from, int64_t now_ms) { last_report_[from] = now_ms; }
-  void AckReceived(int64_t now_ms) { last_ack_ = now_ms; }
+  // Follower: a report goes to the leader now; returns its sequence number.
+  uint64_t ReportSent(int64_t now_ms);
+  // Follower: the leader acknowledged report `seq`: it has every touch made
+  // before that report was sent.
+  void AckReceived(uint64_t seq, int64_t now_ms);
   void ContactLost() { last_ack_ = -(int64_t{1} << 62); }
+  // Follower: may a client whose session times out after `timeout_ms` still
+  // be answered? The leader has its touches up to the send time of the last
+  // acknowledged report; the client, once answered, goes on believing it is
+  // connected for two thirds of its timeout. So answers stop once that
+  // report is older than a third of the timeout (less `margin_ms`), before
+  // the leader could expire the session while its client still believes.
+  bool Covers(int32_t timeout_ms, int64_t now_ms, int64_t margin_ms) const {
+    return now_ms - acked_through_ <= timeout_ms / 3 - margin_ms;
+  }
   bool InContact(int64_t now_ms, int64_t window_ms, bool leader, uint64_t self,
                  const std::vector<uint64_t>& voters) const;
 
@@ -107,6 +123,9 @@ class SessionManager {
   std::set<int64_t> heard_from_;
   std::map<uint64_t, int64_t> last_report_;  // leader: follower -> when its last report arrived
   int64_t last_ack_ = -(int64_t{1} << 62);   // follower: when the leader last acknowledged a report
+  int64_t acked_through_ = -(int64_t{1} << 62);  // follower: send time of the newest acknowledged report
+  std::map<uint64_t, int64_t> reports_in_flight_;  // follower: seq -> send time
+  uint64_t next_report_seq_ = 1;
 };
 
 }  // namespace arbor::session

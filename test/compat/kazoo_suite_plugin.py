@@ -64,10 +64,6 @@ KNOWN_FAILURES = {
     "test_sasl.py::TestSASLDigestAuthentication::":
         "SASL is not supported: the sasl packet is answered UNIMPLEMENTED and kazoo "
         "sees ConnectionLoss",
-    # Fails 0-3 times out of 3 (threading, gevent, eventlet), depending on timing.
-    "::test_request_queuing_session_recovered":
-        "pending a server/core fix: a restarted server resumes the session before it "
-        "knows a leader, and the queued create is answered CONNECTIONLOSS",
 }
 
 # kazoo's harness runs ZooKeeper with tickTime=2000: sessions get 4 s..40 s.

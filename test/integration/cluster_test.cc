@@ -70,7 +70,7 @@ TEST(ClusterTest, SessionMovesToAnotherServerWithItsEphemerals) {
   int64_t seen = a.last_zxid();
   a.Close();
   NativeTestClient b;
-  ASSERT_EQ(b.Connect(c.client_port(2), 4000, sid, pw, seen).error(), proto::OK);
+  ASSERT_EQ(b.ConnectPatiently(c.client_port(2), 4000, sid, pw, seen).error(), proto::OK);
   EXPECT_EQ(b.session_id(), sid);
   ASSERT_EQ(b.Sync("/").error(), proto::OK);
   EXPECT_EQ(b.Exists("/owned").exists().stat().ephemeral_owner(), sid);
@@ -100,7 +100,7 @@ TEST(ClusterTest, WatchesFollowASessionToAnotherServer) {
   ASSERT_EQ(x.SetData("/w1", "2").error(), proto::OK);
 
   NativeTestClient b;
-  ASSERT_EQ(b.Connect(c.client_port(2), 5000, sid, pw, seen).error(), proto::OK);
+  ASSERT_EQ(b.ConnectPatiently(c.client_port(2), 5000, sid, pw, seen).error(), proto::OK);
   proto::Request sw;
   sw.mutable_set_watches()->set_relative_zxid(seen);
   sw.mutable_set_watches()->add_data_watches("/w1");

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/frame.h"
 
 namespace arbor::testing {
@@ -55,6 +58,17 @@ proto::ConnectResponse NativeTestClient::Connect(int port, int32_t timeout_ms, i
     Close();
   }
   return out;
+}
+
+proto::ConnectResponse NativeTestClient::ConnectPatiently(int port, int32_t timeout_ms, int64_t session_id,
+                                                          const std::string& password, int64_t last_zxid_seen,
+                                                          int patience_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(patience_ms);
+  for (;;) {
+    proto::ConnectResponse r = Connect(port, timeout_ms, session_id, password, last_zxid_seen);
+    if (r.error() != proto::CONNECTIONLOSS || std::chrono::steady_clock::now() >= deadline) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 bool NativeTestClient::Send(const proto::ClientFrame& frame) {

@@ -29,6 +29,12 @@ class NativeTestClient {
   // CONNECTIONLOSS with an empty session if the socket failed).
   proto::ConnectResponse Connect(int port, int32_t timeout_ms = 10000, int64_t session_id = 0,
                                  const std::string& password = "", int64_t last_zxid_seen = 0);
+  // Connect, tried again on CONNECTIONLOSS (the server is not serving yet,
+  // or has not applied what the client saw) for up to `patience_ms`, as a
+  // client library does.
+  proto::ConnectResponse ConnectPatiently(int port, int32_t timeout_ms, int64_t session_id,
+                                          const std::string& password, int64_t last_zxid_seen,
+                                          int patience_ms = 5000);
   bool connected() const { return fd_ >= 0; }
   void Close();
 

@@ -191,13 +191,24 @@ void ReplicaCluster::InjectFault() {
     case 4: {
       if (!opts_.client_cuts || clients_.empty()) break;
       SimClient* c = clients_[world_.Uniform(clients_.size())].get();
-      uint64_t s = c->server();
-      if (s == 0) break;
-      int64_t ms = world_.Between(500, 4000);
-      Note("cut client " + std::to_string(c->index()) + " from " + std::to_string(s) + " for " + std::to_string(ms) +
-           "ms");
-      c->SetCut(s, true);
-      world_.At(ms, [c, s] { c->SetCut(s, false); });
+      if (world_.Chance(1, 2)) {
+        uint64_t s = c->server();
+        if (s == 0) break;
+        int64_t ms = world_.Between(500, 4000);
+        Note("cut client " + std::to_string(c->index()) + " from " + std::to_string(s) + " for " +
+             std::to_string(ms) + "ms");
+        c->SetCut(s, true);
+        world_.At(ms, [c, s] { c->SetCut(s, false); });
+      } else {
+        // From every server, often past its session timeout: the cluster
+        // must expire the session, and the client learn it on return.
+        int64_t ms = world_.Between(1000, 9000);
+        Note("cut client " + std::to_string(c->index()) + " from every server for " + std::to_string(ms) + "ms");
+        for (uint64_t s : ids_) c->SetCut(s, true);
+        world_.At(ms, [this, c] {
+          for (uint64_t s : ids_) c->SetCut(s, false);
+        });
+      }
       break;
     }
     case 5: {
@@ -326,7 +337,7 @@ std::string ReplicaCluster::FinalChecks() {
   int64_t reference_zxid = -1;
   for (uint64_t id : ids_) {
     const tree::StateMachine& sm = node(id)->replica()->state();
-    for (const std::string& key : {"/r0", "/r1", "/r2"}) {
+    for (const char* key : {"/r0", "/r1", "/r2"}) {
       proto::Request get;
       get.mutable_get_data()->set_path(key);
       proto::Response r = sm.Read(get, 0, nullptr);

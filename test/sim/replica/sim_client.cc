@@ -31,6 +31,7 @@ void SimClient::TryConnect() {
   server_ = server_ids_[next_server_++ % server_ids_.size()];
   link_ = (static_cast<uint64_t>(index_ + 1) << 32) | ++next_link_;
   handshaking_ = true;
+  pings_in_flight_.clear();
   attempt_started_ = world_->now();
   input_.clear();
   SimNode* node = servers_(server_);
@@ -135,11 +136,18 @@ void SimClient::HandleFrame(const proto::ServerFrame& frame) {
   if (!frame.has_response()) return;
   const proto::Response& r = frame.response();
   if (r.zxid() > last_zxid_) last_zxid_ = r.zxid();
-  if (r.xid() == kPingXid) return;
+  if (r.xid() == kPingXid) {
+    if (!pings_in_flight_.empty()) {
+      last_confirmed_ = std::max(last_confirmed_, pings_in_flight_.front());
+      pings_in_flight_.pop_front();
+    }
+    return;
+  }
   auto it = pending_.find(r.xid());
   if (it == pending_.end()) return;  // a reply to a request this client gave up on
   Pending p = std::move(it->second);
   pending_.erase(it);
+  last_confirmed_ = std::max(last_confirmed_, p.sent_at);
   observer_->OnResponse(this, p.request, r);
   if (r.error() == proto::SESSIONEXPIRED) {
     if (p.cb) p.cb(r);
@@ -171,6 +179,7 @@ void SimClient::HandleConnect(const proto::ConnectResponse& r) {
   state_ = State::kConnected;
   connected_since_ = world_->now();
   last_recv_ = world_->now();
+  last_confirmed_ = attempt_started_;
   observer_->OnConnected(this, resumed);
 }
 
@@ -225,13 +234,14 @@ void SimClient::Watchdog() {
   if (link_ != 0) {
     if (handshaking_ && now - attempt_started_ > 2 * timeout_ms_ / 3) {
       Lost(false);
-    } else if (state_ == State::kConnected && now - last_recv_ > 2 * timeout_ms_ / 3) {
+    } else if (state_ == State::kConnected && now - last_confirmed_ > 2 * timeout_ms_ / 3) {
       observer_->OnReadTimeout(this, server_);
       Lost(false);  // nothing heard: the connection is presumed dead
     } else if (state_ == State::kConnected && now - last_send_ >= timeout_ms_ / 3) {
       proto::ClientFrame f;
       f.mutable_request()->set_xid(kPingXid);
       f.mutable_request()->mutable_ping();
+      pings_in_flight_.push_back(now);
       Send(f);
     }
   }

@@ -1,6 +1,10 @@
 // A simulated ZooKeeper-style client on the native protocol, with the rules
-// of a real client library: pings at a third of the session timeout, the
-// connection declared lost when nothing arrived for two thirds of it,
+// of Arbor's client library: pings at a third of the session timeout, the
+// connection declared lost when no request sent in the last two thirds of
+// it has been answered (measured from when the answered request was sent,
+// not when its answer arrived: an answer delayed in the network proves
+// nothing about the session now; ZooKeeper's own clients measure from the
+// arrival, which is unsafe under long delays),
 // reconnection to another server with the session id, password and the last
 // zxid seen, requests in flight at a loss answered CONNECTIONLOSS (outcome
 // unknown), a new session after SESSIONEXPIRED. Workloads drive it through
@@ -125,6 +129,8 @@ class SimClient : public ClientEnd {
   int64_t disconnected_at_ = -1;
   int64_t expired_at_ = -1;
   int64_t last_recv_ = 0;
+  int64_t last_confirmed_ = 0;  // send time of the newest answered request
+  std::deque<int64_t> pings_in_flight_;  // send times (ping answers come in order)
   int64_t last_send_ = 0;
   int64_t last_to_server_ = 0;
   int32_t next_xid_ = 1;

@@ -32,14 +32,30 @@ TEST(ExpiryTrackerTest, TouchPostponesExpiry) {
   EXPECT_FALSE(t.Touch(99, 0));
 }
 
-TEST(ExpiryTrackerTest, ExpiredSessionIsReturnedOnceUntilTouched) {
+TEST(ExpiryTrackerTest, ExpiredSessionIsReturnedOnceUntilReinstated) {
   ExpiryTracker t(10);
   t.Add(3, 50, 0);
   EXPECT_EQ(t.TakeExpired(60), Ids{3});
   EXPECT_EQ(t.TakeExpired(1000), Ids{});  // its expiry is in flight
   EXPECT_TRUE(t.Contains(3));
-  t.Touch(3, 1000);  // the proposal was lost and the client is back
+  t.Reinstate(3, 1000);  // the proposal was not taken: it is offered again
   EXPECT_EQ(t.TakeExpired(1050), Ids{3});
+}
+
+// A heartbeat that arrives after the expiry was proposed must not make the
+// session look live: the expiry entry commits regardless, and a resume
+// validated meanwhile would hand the client a dead session (the whole-replica
+// simulator found this with a slow leader disk, seed 1543).
+TEST(ExpiryTrackerTest, LateTouchDoesNotReviveAnExpiringSession) {
+  ExpiryTracker t(10);
+  t.Add(3, 50, 0);
+  EXPECT_EQ(t.TakeExpired(60), Ids{3});
+  EXPECT_FALSE(t.Touch(3, 70));
+  EXPECT_TRUE(t.IsExpiring(3));
+  t.Add(4, 50, 0);
+  t.MarkExpiring(4);  // an inherited expiry or a close in the log
+  EXPECT_FALSE(t.Touch(4, 10));
+  EXPECT_EQ(t.TakeExpired(100000), Ids{});
 }
 
 TEST(ExpiryTrackerTest, RemovedSessionNeverExpires) {
