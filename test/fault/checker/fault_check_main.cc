@@ -1,6 +1,6 @@
 // arbor-fault-check: judges the register workload's history of a fault run.
 //
-//   arbor-fault-check --history=run/history/register-*.tsv... --summary=run/register-verdict.json
+//   arbor-fault-check --history=a.tsv,b.tsv --watch_history=w.tsv --summary=verdict.json
 //
 // Prints one line per verdict and a line per offending key; exit 0 when the
 // history is linearizable (and plain reads sequentially consistent), 1 on a
@@ -15,8 +15,10 @@
 #include "test/fault/checker/history.h"
 #include "test/fault/checker/linearizability.h"
 #include "test/fault/checker/sequential_reads.h"
+#include "test/fault/checker/watch_check.h"
 
 DEFINE_string(history, "", "comma-separated register history files (TSV, see history.h)");
+DEFINE_string(watch_history, "", "comma-separated watch workload histories (TSV, see watch_check.h)");
 DEFINE_string(summary, "", "write a JSON summary here");
 DEFINE_uint64(max_states_per_key, 4'000'000, "linearizability search budget per key");
 
@@ -32,6 +34,15 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
+std::vector<std::string> SplitList(const std::string& csv) {
+  std::vector<std::string> out;
+  std::stringstream list(csv);
+  for (std::string p; std::getline(list, p, ',');) {
+    if (!p.empty()) out.push_back(p);
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,12 +50,14 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
-  std::vector<std::string> paths;
-  std::stringstream list(FLAGS_history);
-  for (std::string p; std::getline(list, p, ',');) {
-    if (!p.empty()) paths.push_back(p);
-  }
+  std::vector<std::string> paths = SplitList(FLAGS_history);
   for (int i = 1; i < argc; ++i) paths.push_back(argv[i]);
+  auto watch_history = arbor::fault::ReadWatchHistory(SplitList(FLAGS_watch_history));
+  if (!watch_history.ok()) {
+    LOG(ERROR) << watch_history.status().ToString();
+    return 2;
+  }
+  auto watches = arbor::fault::CheckWatches(*watch_history);
   auto history = arbor::fault::ReadRegisterHistory(paths);
   if (!history.ok()) {
     LOG(ERROR) << history.status().ToString();
@@ -69,6 +82,10 @@ int main(int argc, char** argv) {
   std::cout << "plain reads: " << (plain.violation_count == 0 ? "ok" : "VIOLATION") << " reads=" << plain.reads
             << " violations=" << plain.violation_count << "\n";
   for (const auto& v : plain.violations) std::cout << "  " << v << "\n";
+  std::cout << "watches: " << (watches.violation_count == 0 ? "ok" : "VIOLATION") << " events=" << watches.events
+            << " reads=" << watches.reads << " epochs=" << watches.epochs
+            << " violations=" << watches.violation_count << "\n";
+  for (const auto& v : watches.violations) std::cout << "  " << v << "\n";
   if (!FLAGS_summary.empty()) {
     std::ofstream out(FLAGS_summary);
     out << "{\"linearizability\": " << JsonString(VerdictName(lin.verdict)) << ", \"keys\": " << lin.keys.size()
@@ -84,8 +101,14 @@ int main(int argc, char** argv) {
     out << "], \"plain_reads\": " << plain.reads << ", \"plain_read_violations\": " << plain.violation_count
         << ", \"plain_read_examples\": [";
     for (size_t i = 0; i < plain.violations.size(); ++i) out << (i ? ", " : "") << JsonString(plain.violations[i]);
+    out << "], \"watch_events\": " << watches.events << ", \"watch_reads\": " << watches.reads
+        << ", \"watch_epochs\": " << watches.epochs << ", \"watch_violations\": " << watches.violation_count
+        << ", \"watch_examples\": [";
+    for (size_t i = 0; i < watches.violations.size(); ++i) out << (i ? ", " : "") << JsonString(watches.violations[i]);
     out << "]}\n";
   }
-  if (lin.verdict == arbor::fault::Verdict::kViolation || plain.violation_count > 0) return 1;
+  if (lin.verdict == arbor::fault::Verdict::kViolation || plain.violation_count > 0 || watches.violation_count > 0) {
+    return 1;
+  }
   return lin.verdict == arbor::fault::Verdict::kUnknown ? 2 : 0;
 }
