@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +29,12 @@ struct State {
 struct Op {
   const RegisterOp* src;
   int value = 0;  // interned
+  // Unknown writes (and unknown CAS with the same expected version) whose
+  // value no read returned are interchangeable: same effect, available from
+  // their invoke forever. Only the earliest-invoked unlinearized member of
+  // such a class is ever tried (any other choice can be swapped for it),
+  // which keeps crashed clients from multiplying the search. -1: no class.
+  int cls = -1;
 };
 
 // The register's sequential specification. False if `op` cannot happen in `s`.
@@ -94,8 +101,23 @@ KeyResult CheckKey(const std::string& key, const std::vector<const RegisterOp*>&
   result.key = key;
   std::unordered_map<std::string, int> intern;
   auto id_of = [&](const std::string& v) { return intern.emplace(v, static_cast<int>(intern.size())).first->second; };
+  std::unordered_set<std::string> observed;
+  for (const RegisterOp* r : src) {
+    if (r->type == OpType::kSyncRead || r->type == OpType::kRead) observed.insert(r->value);
+  }
+  observed.insert(o.initial_value);
+  const int unobserved = id_of("\x01unobserved");
+  std::map<int32_t, int> class_of_expected;  // -1: blind writes
   std::vector<Op> ops;
-  for (const RegisterOp* r : src) ops.push_back(Op{r, id_of(r->value)});
+  for (const RegisterOp* r : src) {
+    Op op{r, id_of(r->value)};
+    if (r->outcome == Outcome::kUnknown && r->type != OpType::kSyncRead && !observed.count(r->value)) {
+      op.value = unobserved;
+      const int32_t expected = r->type == OpType::kCas ? r->version : -1;
+      op.cls = class_of_expected.emplace(expected, static_cast<int>(class_of_expected.size())).first->second;
+    }
+    ops.push_back(op);
+  }
   result.ops = ops.size();
   const State initial{id_of(o.initial_value), o.initial_version};
 
@@ -134,6 +156,15 @@ KeyResult CheckKey(const std::string& key, const std::vector<const RegisterOp*>&
   auto lift = [&](int call) { unlink(call); unlink(entries[call].match); };
   auto unlift = [&](int call) { relink(entries[call].match); relink(call); };
 
+  // Per class, its unlinearized members by call position.
+  std::vector<std::set<int>> class_members(class_of_expected.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].cls >= 0) class_members[ops[i].cls].insert(call_of[i]);
+  }
+  auto first_of_class = [&](int op) {
+    return ops[op].cls < 0 || *class_members[ops[op].cls].begin() == call_of[op];
+  };
+
   Bits linearized((ops.size() + 63) / 64, 0);
   std::unordered_set<CacheKey, CacheHash> cache;
   std::vector<std::pair<int, State>> calls;  // stack: (call entry, state before it)
@@ -151,13 +182,14 @@ KeyResult CheckKey(const std::string& key, const std::vector<const RegisterOp*>&
     const Entry& e = entries[entry];
     if (e.call) {
       State next;
-      if (Step(state, ops[e.op], &next)) {
+      if (first_of_class(e.op) && Step(state, ops[e.op], &next)) {
         Bits bits = linearized;
         bits[e.op / 64] |= 1ull << (e.op % 64);
         if (cache.insert(CacheKey{bits, next}).second) {
           calls.emplace_back(entry, state);
           state = next;
           linearized.swap(bits);
+          if (ops[e.op].cls >= 0) class_members[ops[e.op].cls].erase(entry);
           lift(entry);
           entry = entries[head].next;
           continue;
@@ -179,6 +211,7 @@ KeyResult CheckKey(const std::string& key, const std::vector<const RegisterOp*>&
       calls.pop_back();
       state = before;
       linearized[entries[call].op / 64] &= ~(1ull << (entries[call].op % 64));
+      if (ops[entries[call].op].cls >= 0) class_members[ops[entries[call].op].cls].insert(call);
       unlift(call);
       entry = entries[call].next;
     }
