@@ -10,6 +10,8 @@ PACKAGES=(
   libedit-dev
   # test/compat: real ZooKeeper clients (zkCli.sh, the C client, kazoo)
   zookeeper zookeeper-bin libzookeeper-mt-dev python3-kazoo python3-pytest python3-mock
+  # test/fault: network namespaces, partitions and loss (iproute2, iptables), clock skew (faketime)
+  iproute2 iptables faketime
 )
 # The JavaScript compat test needs node and npm; a NodeSource nodejs already
 # ships npm (and conflicts with Debian's npm package), so add them only if absent.
