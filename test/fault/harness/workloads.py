@@ -230,7 +230,11 @@ class LockWorker(JsonWorker):
             return
         acquired = now_ns()
         self.record(op="acquire", invoke=invoke, complete=acquired, outcome="ok", session=self.zk.client_id[0])
-        time.sleep(self.rng.uniform(0.05, 0.3))
+        # Mostly short holds; one in five outlasts a session timeout, so a
+        # holder cut off from the majority is still holding when its session
+        # is expired there and another client takes the lock.
+        long_hold = self.rng.random() < 0.2
+        time.sleep(self.rng.uniform(1, 2.5) * self.cfg.session_timeout_s if long_hold else self.rng.uniform(0.05, 0.3))
         released = now_ns()
         try:
             lock.release()
