@@ -20,8 +20,10 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -177,7 +179,6 @@ class RegisterWorker {
       op.complete_ns = kNever;
     }
     Record(op);
-    ++counts_[static_cast<int>(op.outcome)];
     // A session that expired, or an op that never answered, ends this client.
     if (!code || *code == proto::SESSIONEXPIRED || client_->state() == SessionState::kExpired) NewSession();
   }
@@ -191,7 +192,6 @@ class RegisterWorker {
   int session_ = 0;
   uint64_t seq_ = 0;
   std::map<std::string, int32_t> last_version_;
-  int counts_[3] = {0, 0, 0};
 };
 
 // One watcher: persistent watch on one key; events, reads and state changes
