@@ -312,10 +312,11 @@ def judge(cfg, a, report, final, faults, liveness, bin_dir, tick_ms):
     reg_ops = load_tsv_ops(h + "/register-*.tsv")
     reg_counts = collections.Counter(o["outcome"] for o in reg_ops)
     lin_ok = s.get("linearizability") == "linearizable" and s.get("plain_read_violations", 1) == 0
-    report["workloads"]["register"] = {"ops": dict(reg_counts), "verdict": "ok" if lin_ok else "VIOLATION" if
+    if reg_ops or "register" in a.workloads.split(",") or "native-register" in a.workloads:
+        report["workloads"]["register"] = {"ops": dict(reg_counts), "verdict": "ok" if lin_ok else "VIOLATION" if
                                        s.get("linearizability") == "VIOLATION" or s.get("plain_read_violations")
                                        else "unknown", "detail": s,
-                                       "clients": sorted({o["client"].split("-")[0] for o in reg_ops})}
+                                           "clients": sorted({o["client"].split("-")[0] for o in reg_ops})}
     if "watch" in a.workloads:
         recs = [l.split("\t")[1] for fpath in watch_files for l in open(fpath) if l.strip()]
         report["workloads"]["watch"] = {"ops": {"ok": recs.count("read") + recs.count("event")},

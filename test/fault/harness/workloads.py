@@ -49,17 +49,16 @@ class Worker(threading.Thread):
         zk = KazooClient(hosts=",".join(hosts), timeout=self.cfg.session_timeout_s,
                          connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.5},
                          randomize_hosts=False)
-        zk.add_listener(self._on_state)
+        # Bound to this session's name: the old client's last state change
+        # (LOST as it stops) arrives after the next session has begun.
+        zk.add_listener(lambda state, name=self.name: self.on_state(state, name))
         try:
             zk.start(timeout=self.cfg.op_timeout_s)
         except Exception:
             pass  # keeps trying in the background; ops fail until it connects
         self.zk = zk
 
-    def _on_state(self, state):
-        self.on_state(state)
-
-    def on_state(self, state):
+    def on_state(self, state, name):
         pass
 
     def drop_session(self):
@@ -181,8 +180,8 @@ class JsonWorker(Worker):
             self.out.write(json.dumps(fields) + "\n")
             self.out.flush()
 
-    def on_state(self, state):
-        self.record(op="state", state=str(state), t=now_ns())
+    def on_state(self, state, name):
+        self.record(op="state", state=str(state), t=now_ns(), client=name)
 
 
 class SetWorker(JsonWorker):
