@@ -11,6 +11,8 @@ PACKAGES=(
   # test/compat: real ZooKeeper clients (zkCli.sh, the C client, kazoo)
   zookeeper zookeeper-bin libzookeeper-mt-dev python3-kazoo python3-pytest python3-mock
   python3-objgraph  # kazoo's test_cache.py (ZkCompat.KazooOwnSuite)
+  # test/fault: network namespaces, partitions and loss (iproute2, iptables), clock skew (faketime)
+  iproute2 iptables faketime
 )
 # The JavaScript compat test needs node and npm; a NodeSource nodejs already
 # ships npm (and conflicts with Debian's npm package), so add them only if absent.

@@ -1,8 +1,42 @@
 #include "server/storage/storage_thread.h"
 
+#include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+// Slow-disk failpoint for the fault suite (test/fault, docs/RELIABILITY.md):
+// every group commit sleeps this long before its LMDB write + fsync, so the
+// server acknowledges nothing faster than a slow disk would let it.
+DEFINE_int32(failpoint_sync_delay_ms, 0, "test only: sleep this long before every log commit (slow disk)");
+DEFINE_string(failpoint_sync_delay_file, "",
+              "test only: a file holding a number of milliseconds, re-read at most every 100 ms, that "
+              "overrides --failpoint_sync_delay_ms while it exists, so a harness can slow the disk live");
+
 namespace arbor::storage {
+
+namespace {
+
+// The delay in force now. The file is re-read at most every 100 ms so a
+// busy log does not stat it per commit; a missing or unreadable file means
+// the flag's value.
+int SyncDelayMs() {
+  if (FLAGS_failpoint_sync_delay_file.empty()) return FLAGS_failpoint_sync_delay_ms;
+  static auto last_read = std::chrono::steady_clock::time_point{};
+  static int cached = 0;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_read >= std::chrono::milliseconds(100)) {
+    last_read = now;
+    std::ifstream in(FLAGS_failpoint_sync_delay_file);
+    int ms = 0;
+    cached = (in >> ms) ? ms : FLAGS_failpoint_sync_delay_ms;
+  }
+  return cached;
+}
+
+}  // namespace
 
 void CompletionQueue::Push(const std::vector<Completion>& done) {
   {
@@ -135,6 +169,9 @@ void StorageThread::CommitWrites(std::vector<Op>* group, std::vector<Completion>
   std::vector<const WriteBatch*> batches;
   batches.reserve(group->size());
   for (const Op& op : *group) batches.push_back(&op.batch);
+  if (const int delay_ms = SyncDelayMs(); delay_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  }
   Status s = log_->Write(batches);
   if (!s.ok()) {
     // Never retry: after a failed commit or fsync the kernel may have
