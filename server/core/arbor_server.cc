@@ -104,7 +104,7 @@ void ArborServer::Stop() {
 
 void ArborServer::Shutdown(std::function<void()> stopped) {
   if (stopped_) return;
-  if (!listeners_.empty()) listeners_[0].tcp->StopAccepting();
+  for (auto& l : listeners_) l.tcp->StopAccepting();
   replica_->Shutdown([this, stopped = std::move(stopped)] {
     Stop();
     if (stopped) stopped();

@@ -6,6 +6,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include "server/auth/authenticator.h"
@@ -30,11 +31,30 @@ Status Replica::Recover() {
   } else {
     sm_ = std::make_unique<tree::StateMachine>(options_.tree);
   }
-  // A brand-new data directory: record the initial membership.
+  // A brand-new data directory records the initial membership; after that
+  // the stored membership is the truth and --peers must agree with it.
   raft::HardState hs;
   raft::ConfState cs;
   ARBOR_RETURN_IF_ERROR(env_.disk->log()->InitialState(&hs, &cs));
-  if (cs.voters().empty() && cs.learners().empty()) {
+  if (!cs.voters().empty() || !cs.learners().empty()) {
+    std::set<uint64_t> stored(cs.voters().begin(), cs.voters().end());
+    std::set<uint64_t> flagged;
+    for (const auto& [id, addr] : options_.peers) flagged.insert(id);
+    if (stored != flagged) {
+      auto list = [](const std::set<uint64_t>& ids) {
+        std::string out;
+        for (uint64_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+        return out;
+      };
+      return Status::InvalidArgument(
+          "data directory " + options_.data_dir + " holds the stored membership: voters " + list(stored) +
+          " ; --peers says voters " + list(flagged) + " . After the first start the stored membership wins: "
+          "restart with --peers naming exactly the stored voters (with their addresses), and change membership "
+          "only through the running cluster (docs/OPERATIONS.md)");
+    }
+    return Status::Ok();
+  }
+  {
     if (env_.disk->log()->LastIndex() != 0) {
       return Status::Corruption("data directory " + options_.data_dir +
                                 " has log entries but no membership; restore it from a peer");

@@ -170,6 +170,9 @@ void Raft::TickHeartbeat() {
   if (election_elapsed_ >= config_.election_tick) {
     election_elapsed_ = 0;
     if (config_.check_quorum) {
+      // The leader is always in contact with itself, however slow its own
+      // disk: its own append acks must not decide whether it steps down.
+      if (Progress* self = tracker_.Get(config_.id)) self->recent_active = true;
       if (!tracker_.QuorumActive()) {
         BecomeFollower(term_, 0);  // cannot reach a quorum: stop serving
         return;

@@ -134,6 +134,10 @@ void ServerProcess::Kill() {
   pid_ = -1;
 }
 
+void ServerProcess::SendSignal(int signum) {
+  if (pid_ > 0) ::kill(pid_, signum);
+}
+
 bool ServerProcess::Terminate(int timeout_ms) {
   if (pid_ <= 0) return true;
   ::kill(pid_, SIGTERM);

@@ -45,6 +45,7 @@ class ServerProcess {
   bool WaitServing(int timeout_ms = 15000);
   void Kill();                 // SIGKILL + reap
   bool Terminate(int timeout_ms = 10000);  // SIGTERM + reap; false if it had to be killed
+  void SendSignal(int signum);             // to the recorded pid only; no reaping
   bool running() const { return pid_ > 0; }
   const ServerSpec& spec() const { return spec_; }
   const std::string& log_path() const { return log_path_; }

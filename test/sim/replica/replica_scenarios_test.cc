@@ -250,5 +250,33 @@ TEST(ReplicaScenario, RollingRestartUnderLoadFailsNoRequestWithAnUnknownCode) {
   }
 }
 
+// A leader whose own fsync takes longer than an election timeout keeps
+// leading a single-server cluster (check-quorum counts the leader itself; it
+// used to wait for its own append ack and step down every election timeout).
+TEST(ReplicaScenario, LeaderWithADiskSlowerThanAnElectionTimeoutKeepsLeading) {
+  ReplicaSimOptions o = Scripted(1);
+  o.servers = 1;
+  o.register_clients = 1;
+  o.fault_ms = 16000;
+  o.heal_ms = 4000;
+  auto term_at_6s = std::make_shared<uint64_t>(0);
+  auto leader_changes = std::make_shared<int>(0);
+  o.script = [term_at_6s, leader_changes](ReplicaCluster* c) {
+    c->node(1)->disk().set_sync_delay_ms(1500);
+    c->mutable_world()->At(6000, [c, term_at_6s] { *term_at_6s = c->node(1)->replica()->raft().term(); });
+    for (int64_t t = 6000; t <= 16000; t += 50) {
+      c->mutable_world()->At(t, [c, leader_changes] {
+        if (!c->node(1)->replica()->raft().is_leader()) ++*leader_changes;
+      });
+    }
+    c->mutable_world()->At(16000, [c] { c->node(1)->disk().set_sync_delay_ms(0); });
+  };
+  ReplicaCluster cluster(o);
+  std::string failure = cluster.Run();
+  ASSERT_EQ(failure, "") << failure;
+  EXPECT_EQ(*leader_changes, 0) << "the leader stepped down for want of its own ack";
+  EXPECT_EQ(cluster.node(1)->replica()->raft().term(), *term_at_6s);
+}
+
 }  // namespace
 }  // namespace arbor::sim

@@ -92,7 +92,8 @@ void SimDisk::ScheduleSync() {
   if (sync_scheduled_ || !started_) return;
   sync_scheduled_ = true;
   uint64_t inc = incarnation_;
-  world_->At(slow_ ? world_->Between(100, 600) : world_->Between(1, 8), [this, inc] {
+  int64_t delay = sync_delay_ms_ != 0 ? sync_delay_ms_ : slow_ ? world_->Between(100, 600) : world_->Between(1, 8);
+  world_->At(delay, [this, inc] {
     if (inc == incarnation_) Sync();
   });
 }

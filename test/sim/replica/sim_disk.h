@@ -41,6 +41,8 @@ class SimDisk : public core::ReplicaDisk {
   // nothing more is reported to the dead replica.
   void Crash();
   void set_slow(bool slow) { slow_ = slow; }
+  // Every sync takes exactly this long (0: the usual few ms).
+  void set_sync_delay_ms(int64_t ms) { sync_delay_ms_ = ms; }
   bool slow() const { return slow_; }
   // Stores a committed snapshot body (used by the writer's Commit).
   void StoreSnapshot(const raft::SnapshotMetadata& meta, std::string body);
@@ -70,6 +72,7 @@ class SimDisk : public core::ReplicaDisk {
   bool saving_ = false;
   bool started_ = false;
   bool slow_ = false;
+  int64_t sync_delay_ms_ = 0;
   uint64_t syncs_ = 0;
 };
 
