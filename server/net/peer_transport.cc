@@ -1,8 +1,10 @@
 #include "server/net/peer_transport.h"
 
 #include <glog/logging.h>
+#include <netdb.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/frame.h"
 
@@ -99,6 +101,7 @@ struct PeerTransport::Outbound {
   bool connecting = false;
   int backoff_ms = 0;
   uv_timer_t timer;
+  uv_getaddrinfo_t resolve_req;
   uv_connect_t connect_req;
   std::unique_ptr<OutboundHandler> handler;
   PeerTransport* transport;
@@ -146,24 +149,52 @@ Status PeerTransport::Start() {
   return Status::Ok();
 }
 
+// Each dial looks the host up again (asynchronously): a peer named by a
+// hostname that moved to another address is found on the next attempt.
 void PeerTransport::Dial(Outbound* out) {
+  out->connecting = true;
+  out->resolve_req.data = out;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  int rc = uv_getaddrinfo(loop_, &out->resolve_req, &PeerTransport::OnResolved, out->host.c_str(),
+                          std::to_string(out->port).c_str(), &hints);
+  if (rc != 0) {
+    LOG_EVERY_N(WARNING, 20) << "peer " << out->id << ": cannot look up " << out->host << ": " << uv_strerror(rc);
+    out->connecting = false;
+    ScheduleRedial(out);
+  }
+}
+
+void PeerTransport::OnResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
+  auto* out = static_cast<Outbound*>(req->data);
+  PeerTransport* t = out->transport;
   sockaddr_in addr{};
-  if (uv_ip4_addr(out->host.c_str(), out->port, &addr) != 0) {
-    LOG(ERROR) << "peer " << out->id << ": cannot parse address " << out->host;
+  bool found = status == 0 && res != nullptr && res->ai_addrlen <= sizeof(addr);
+  if (found) std::memcpy(&addr, res->ai_addr, res->ai_addrlen);
+  if (res != nullptr) uv_freeaddrinfo(res);
+  if (t->closed_) {
+    out->connecting = false;
     return;
   }
-  auto* conn = new Connection(loop_, /*id=*/out->id, options_.listen.limits);
+  if (!found) {
+    LOG_EVERY_N(WARNING, 20) << "peer " << out->id << ": cannot look up " << out->host << ": "
+                             << (status == 0 ? "no address" : uv_strerror(status)) << "; trying again";
+    out->connecting = false;
+    t->ScheduleRedial(out);
+    return;
+  }
+  auto* conn = new Connection(t->loop_, /*id=*/out->id, t->options_.listen.limits);
   conn->on_released = [](Connection* c) { delete c; };
-  out->connecting = true;
   out->dialing = conn;
   out->connect_req.data = out;
-  if (!out->handler) out->handler = std::make_unique<OutboundHandler>(this, out);
+  if (!out->handler) out->handler = std::make_unique<OutboundHandler>(t, out);
   int rc = uv_tcp_connect(&out->connect_req, conn->tcp(), reinterpret_cast<sockaddr*>(&addr), &PeerTransport::OnConnect);
   if (rc != 0) {
     out->dialing = nullptr;
     out->connecting = false;
     conn->Close(Status::Ok());
-    ScheduleRedial(out);
+    t->ScheduleRedial(out);
   }
 }
 

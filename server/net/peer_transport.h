@@ -67,6 +67,7 @@ class PeerTransport {
   class OutboundHandler;
   void Dial(Outbound* out);
   void ScheduleRedial(Outbound* out);
+  static void OnResolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
   static void OnConnect(uv_connect_t* req, int status);
   static void OnRedialTimer(uv_timer_t* t);
 

@@ -59,6 +59,22 @@ TEST(ClusterTest, WritesThroughAnyServerAreVisibleOnAll) {
   }
 }
 
+// Servers may name each other by hostname; each dial resolves the name
+// again, so a peer that moved is found once the name points at it.
+TEST(ClusterTest, PeersNamedByHostnameFormACluster) {
+  LocalCluster c(3, kFastFlags, /*proxied=*/false, /*zk=*/false, "localhost");
+  ASSERT_TRUE(c.StartAll());
+  NativeTestClient w;
+  ASSERT_EQ(w.Connect(c.client_port(0)).error(), proto::OK);
+  ASSERT_EQ(w.Create("/named", "x").error(), proto::OK);
+  c.server(1).Kill();  // the dial to it fails and is retried with a fresh lookup
+  ASSERT_TRUE(c.server(1).Start());
+  NativeTestClient r;
+  ASSERT_EQ(r.ConnectPatiently(c.client_port(1), 10000, 0, "", w.last_zxid()).error(), proto::OK);
+  ASSERT_EQ(r.Sync("/").error(), proto::OK);
+  EXPECT_EQ(r.GetData("/named").get_data().data(), "x");
+}
+
 TEST(ClusterTest, SessionMovesToAnotherServerWithItsEphemerals) {
   LocalCluster c(3, kFastFlags);
   ASSERT_TRUE(c.StartAll());

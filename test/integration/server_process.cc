@@ -154,7 +154,8 @@ bool ServerProcess::Terminate(int timeout_ms) {
   return false;
 }
 
-LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied, bool zk) {
+LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied, bool zk,
+                           const std::string& peer_host) {
   root_ = MakeTempDir("arbor-cluster");
   std::vector<ServerSpec> specs;
   for (int i = 0; i < n; ++i) {
@@ -178,7 +179,7 @@ LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool pro
         port = proxy->listen_port();
         proxies_[static_cast<size_t>(i)][static_cast<size_t>(j)] = std::move(proxy);
       }
-      peers += (j ? "," : "") + std::to_string(j + 1) + "=127.0.0.1:" + std::to_string(port);
+      peers += (j ? "," : "") + std::to_string(j + 1) + "=" + peer_host + ":" + std::to_string(port);
     }
     if (n > 1) specs[static_cast<size_t>(i)].peers = peers;
   }

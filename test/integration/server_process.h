@@ -66,7 +66,9 @@ class LocalCluster {
  public:
   // With zk = true every server also serves the ZooKeeper protocol on a free
   // port (zk_port(i)).
-  LocalCluster(int n, std::vector<std::string> extra_flags = {}, bool proxied = false, bool zk = false);
+  // `peer_host` is how servers name each other in --peers (a hostname works).
+  LocalCluster(int n, std::vector<std::string> extra_flags = {}, bool proxied = false, bool zk = false,
+               const std::string& peer_host = "127.0.0.1");
   // Drops (or restores) all peer traffic to and from server i.
   void Isolate(int i, bool cut);
   ~LocalCluster();
