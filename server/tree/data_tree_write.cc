@@ -59,7 +59,7 @@ proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteCo
   const bool sequential = IsSequential(mode) || (mode == proto::CONTAINER && req.sequential());
   if (req.path().size() > options_.max_path_bytes) return proto::BADARGUMENTS;
   if (!ValidateCreatePath(req.path(), sequential).ok()) return proto::BADARGUMENTS;
-  if (req.data().size() > options_.max_data_bytes) return proto::BADARGUMENTS;
+  if (req.data().size() > kMaxStoredDataBytes) return proto::BADARGUMENTS;
   if (req.null_data() && !req.data().empty()) return proto::BADARGUMENTS;
   if (IsReserved(req.path())) return proto::BADARGUMENTS;
   AclList acl;
@@ -135,7 +135,7 @@ proto::ErrorCode DataTree::SetData(const proto::SetDataRequest& req, const Write
                                    proto::SetDataResponse* out, Effects* fx) {
   const std::string& path = req.path();
   if (path.size() > options_.max_path_bytes || !ValidatePath(path).ok()) return proto::BADARGUMENTS;
-  if (req.data().size() > options_.max_data_bytes) return proto::BADARGUMENTS;
+  if (req.data().size() > kMaxStoredDataBytes) return proto::BADARGUMENTS;
   if (req.null_data() && !req.data().empty()) return proto::BADARGUMENTS;
   if (IsReserved(path)) return proto::BADARGUMENTS;
   NodeId id = Lookup(path);

@@ -20,8 +20,14 @@ namespace arbor::tree {
 using AclCheck = std::function<bool(const std::vector<proto::Acl>& acl, int32_t perm,
                                     const google::protobuf::RepeatedPtrField<proto::Id>& auth)>;
 
+// The most data a znode can hold, whatever the flags: Apply checks this
+// compiled-in bound, never a flag, so every replica decides the same.
+inline constexpr size_t kMaxStoredDataBytes = size_t{1} << 30;
+
 struct TreeOptions {
-  // Largest znode payload; bigger writes fail with BADARGUMENTS.
+  // Largest znode payload a client may write (--max_data_bytes); bigger
+  // writes fail with BADARGUMENTS. Checked by the leader before it proposes
+  // (core::Replica::Admit), never inside Apply: servers may disagree on it.
   // ZooKeeper's default (jute.maxbuffer) is 1 MiB as well.
   size_t max_data_bytes = 1 << 20;
   // Longest path accepted, in bytes (bounds every lookup and trigger).

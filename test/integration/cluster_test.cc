@@ -75,6 +75,38 @@ TEST(ClusterTest, PeersNamedByHostnameFormACluster) {
   EXPECT_EQ(r.GetData("/named").get_data().data(), "x");
 }
 
+// A write's fate never depends on a flag that may differ between servers:
+// limits such as --max_data_bytes are checked once, by the leader, before
+// the entry is proposed, so every replica applies the same thing.
+TEST(ClusterTest, ServersWithDifferentDataLimitsNeverDiverge) {
+  LocalCluster c(3, kFastFlags);
+  // Server 1 alone allows only 100-byte values.
+  ServerSpec small = c.server(0).spec();
+  small.extra_flags.push_back("--max_data_bytes=100");
+  ASSERT_TRUE(c.StartAll());
+  c.server(0).Kill();
+  ServerProcess restricted(small);
+  ASSERT_TRUE(restricted.Start()) << restricted.log_path();
+  NativeTestClient w;
+  ASSERT_EQ(w.Connect(c.client_port(1)).error(), proto::OK);
+  for (int i = 0; i < 6; ++i) {  // through whichever leader each election picks
+    (void)w.Create("/big" + std::to_string(i), std::string(500, 'b'));
+  }
+  int64_t seen = w.last_zxid();
+  std::vector<int> ports = {small.client_port, c.client_port(1), c.client_port(2)};
+  std::vector<std::string> views;
+  for (int port : ports) {
+    NativeTestClient r;
+    ASSERT_EQ(r.ConnectPatiently(port, 10000, 0, "", seen, 10000).error(), proto::OK);
+    ASSERT_EQ(r.Sync("/").error(), proto::OK);
+    std::string view;
+    for (int i = 0; i < 6; ++i) view += r.Exists("/big" + std::to_string(i)).error() == proto::OK ? "1" : "0";
+    views.push_back(view);
+  }
+  EXPECT_EQ(views[0], views[1]) << "server 1 applied the writes differently";
+  EXPECT_EQ(views[1], views[2]);
+}
+
 TEST(ClusterTest, SessionMovesToAnotherServerWithItsEphemerals) {
   LocalCluster c(3, kFastFlags);
   ASSERT_TRUE(c.StartAll());

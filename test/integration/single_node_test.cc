@@ -39,6 +39,27 @@ class SingleNodeTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
 };
 
+// --max_data_bytes is checked by the leader before proposing.
+TEST(SingleNodeLimits, DataOverTheFlagIsRefusedBeforeItIsProposed) {
+  std::string dir = MakeTempDir("arbor-limits");
+  ServerSpec spec;
+  spec.client_port = FreePort();
+  spec.peer_port = FreePort();
+  spec.data_dir = dir + "/data";
+  spec.extra_flags = {"--max_data_bytes=100"};
+  {
+    ServerProcess server(spec);
+    ASSERT_TRUE(server.Start()) << server.log_path();
+    NativeTestClient c;
+    ASSERT_EQ(c.Connect(spec.client_port).error(), proto::OK);
+    EXPECT_EQ(c.Create("/ok", std::string(100, 'x')).error(), proto::OK);
+    EXPECT_EQ(c.Create("/no", std::string(101, 'x')).error(), proto::BADARGUMENTS);
+    EXPECT_EQ(c.SetData("/ok", std::string(101, 'x')).error(), proto::BADARGUMENTS);
+    EXPECT_EQ(c.GetData("/ok").get_data().data(), std::string(100, 'x'));
+  }
+  RemoveTree(dir);
+}
+
 TEST_F(SingleNodeTest, CreateReadUpdateDelete) {
   NativeTestClient c;
   Connect(&c);
