@@ -143,6 +143,40 @@ TEST(ZkCompat, KazooSessionMovesToAnotherServerOfACluster) {
   EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
 }
 
+// A rolling restart (SIGTERM of each server in turn; the leader hands its
+// leadership over) under kazoo and C-client writers: no request fails beyond
+// the clients' own retries, no writer hangs, no acknowledged write is lost
+// (issue #11, item 7: kazoo 2.8 used to die on THROTTLEDOP and hang).
+TEST(ZkCompat, RollingRestartUnderKazooAndCClientWriters) {
+  if (!Exists(kPython) || system("/usr/bin/python3 -c 'import kazoo' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-kazoo not installed";
+  }
+#ifndef ZK_C_WRITER
+  GTEST_SKIP() << "libzookeeper-mt not installed";
+#else
+  testing::LocalCluster cluster(3, {}, /*proxied=*/false, /*zk=*/true);
+  ASSERT_TRUE(cluster.StartAll());
+  std::string hosts;
+  for (int i = 0; i < 3; ++i) hosts += (i ? ",127.0.0.1:" : "127.0.0.1:") + std::to_string(cluster.zk_port(i));
+  std::string stop_file = testing::MakeTempDir("arbor-rr") + "/stop";
+  int restarted = 0;
+  ChildResult r = RunChild({kPython, COMPAT_DIR "/rolling_restart.py", hosts, ZK_C_WRITER, stop_file}, 240000,
+                           [&](const std::string& line) -> std::string {
+                             if (line.rfind("RESTART ", 0) != 0) return "";
+                             int i = std::stoi(line.substr(8));
+                             if (!cluster.server(i).Terminate(20000)) return "failed\n";
+                             if (!cluster.server(i).Start()) return "failed\n";
+                             ++restarted;
+                             return "restarted\n";
+                           });
+  EXPECT_EQ(restarted, 3) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
+  std::printf("%s", r.output.substr(r.output.rfind("{\"kazoo_writes")).c_str());
+  testing::RemoveTree(stop_file.substr(0, stop_file.rfind('/')));
+#endif
+}
+
 // The reply to a handshake has exactly the form the client used (the C
 // client reads exactly 40 or 41 bytes), and an unknown session is refused
 // ZooKeeper's way: timeOut 0, session 0, zero password, then close.
