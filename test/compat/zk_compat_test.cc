@@ -143,6 +143,29 @@ TEST(ZkCompat, KazooSessionMovesToAnotherServerOfACluster) {
   EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
 }
 
+// kazoo's Lock through a server cut off from the majority (real processes,
+// peer links through test proxies): its holder is told SUSPENDED within its
+// session timeout, another client takes the lock only after that, and the
+// first one later learns its session is gone (issue #11, item 2).
+TEST(ZkCompat, LockHolderOnACutOffServerIsSuspendedBeforeAnotherAcquires) {
+  if (!Exists(kPython) || system("/usr/bin/python3 -c 'import kazoo' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-kazoo not installed";
+  }
+  testing::LocalCluster cluster(3, {}, /*proxied=*/true, /*zk=*/true);
+  ASSERT_TRUE(cluster.StartAll());
+  std::string a_hosts = "127.0.0.1:" + std::to_string(cluster.zk_port(2));
+  std::string b_hosts =
+      "127.0.0.1:" + std::to_string(cluster.zk_port(0)) + ",127.0.0.1:" + std::to_string(cluster.zk_port(1));
+  ChildResult r = RunChild({kPython, COMPAT_DIR "/isolated_lock.py", a_hosts, b_hosts}, 180000,
+                           [&](const std::string& line) -> std::string {
+                             if (line == "ISOLATE") cluster.Isolate(2, true);
+                             if (line == "HEAL") cluster.Isolate(2, false);
+                             return line == "ISOLATE" || line == "HEAL" ? "done\n" : "";
+                           });
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
+}
+
 // A rolling restart (SIGTERM of each server in turn; the leader hands its
 // leadership over) under kazoo and C-client writers: no request fails beyond
 // the clients' own retries, no writer hangs, no acknowledged write is lost
