@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/frame.h"
+#include "common/ops.h"
 
 namespace arbor::client {
 namespace {
@@ -98,26 +99,7 @@ int64_t ClientCore::NowMs() {
       .count();
 }
 
-bool ClientCore::IsIdempotent(const proto::Request& r) {
-  switch (r.op_case()) {
-    case proto::Request::kExists:
-    case proto::Request::kGetData:
-    case proto::Request::kGetAcl:
-    case proto::Request::kGetChildren:
-    case proto::Request::kSync:
-    case proto::Request::kCheck:
-    case proto::Request::kGetEphemerals:
-    case proto::Request::kGetAllChildrenNumber:
-    case proto::Request::kCheckWatches:
-    case proto::Request::kWhoAmI:
-    case proto::Request::kServerStatus:
-      return true;
-    case proto::Request::kMulti:
-      return r.multi().read_only();
-    default:
-      return false;
-  }
-}
+bool ClientCore::IsIdempotent(const proto::Request& r) { return ops::TraitsOf(r).idempotent; }
 
 // ---- Any thread ---------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "common/ops.h"
 #include "server/auth/authenticator.h"
 
 namespace arbor::core {
@@ -288,22 +289,7 @@ std::vector<uint64_t> Replica::Voters() const {
 
 // ---- Requests -----------------------------------------------------------
 
-bool Replica::IsLocal(const proto::Request& r) const {
-  switch (r.op_case()) {
-    case proto::Request::kCreate:
-    case proto::Request::kDelete:
-    case proto::Request::kSetData:
-    case proto::Request::kSetAcl:
-    case proto::Request::kCheck:
-    case proto::Request::kSync:
-    case proto::Request::kCloseSession:
-      return false;
-    case proto::Request::kMulti:
-      return r.multi().read_only();
-    default:
-      return true;
-  }
-}
+bool Replica::IsLocal(const proto::Request& r) const { return ops::IsLocal(r); }
 
 proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r) {
   proto::Response resp;

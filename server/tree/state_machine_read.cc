@@ -2,6 +2,7 @@
 // registered in the caller's WatchManager as ZooKeeper's FinalRequestProcessor
 // does: getData / getChildren only when the node exists (and the ACL allows
 // the read), exists() always (an "exist" watch on a missing node).
+#include "common/ops.h"
 #include "common/path.h"
 #include "server/auth/acl.h"
 #include "server/tree/state_machine.h"
@@ -130,6 +131,10 @@ proto::Response StateMachine::Read(const proto::Request& req, int64_t session_id
   resp.set_xid(req.xid());
   resp.set_zxid(last_applied_zxid_);
   proto::ErrorCode rc = proto::OK;
+  if (ops::TraitsOf(req).path == ops::Path::kWrite) {
+    resp.set_error(proto::UNIMPLEMENTED);  // writes go through the log
+    return resp;
+  }
   switch (req.op_case()) {
     case proto::Request::kExists:
       rc = Exists(tree_, req.exists(), session_id, watches, resp.mutable_exists());
