@@ -283,7 +283,6 @@ void ClientCore::OnFrame(ClientConnection* conn, std::string_view payload) {
     DropConnection("malformed frame from the server");
     return;
   }
-  int64_t now = NowMs();
   if (!handshake_done_) {
     if (frame.frame_case() != proto::ServerFrame::kConnect) {
       DropConnection("server spoke before answering the handshake");
@@ -292,7 +291,6 @@ void ClientCore::OnFrame(ClientConnection* conn, std::string_view payload) {
     HandleHandshake(frame.connect());
     return;
   }
-  sm_.TrafficReceived(now);
   switch (frame.frame_case()) {
     case proto::ServerFrame::kResponse: HandleResponse(std::move(*frame.mutable_response())); break;
     case proto::ServerFrame::kEvent: HandleEvent(std::move(*frame.mutable_event())); break;
@@ -343,6 +341,7 @@ void ClientCore::HandleResponse(proto::Response r) {
   }
   Pending p = std::move(sent_.front());
   sent_.pop_front();
+  sm_.AnswerReceived(p.sent_ms);
   if (p.request.has_close_session()) {
     FinishClose(r.error());
     return;
@@ -403,7 +402,8 @@ bool ClientCore::SendNow(Pending p) {
     DropConnection("write to the server failed");
     return false;
   }
-  sm_.FrameSent(NowMs());
+  p.sent_ms = NowMs();
+  sm_.FrameSent(p.sent_ms);
   sent_.push_back(std::move(p));
   return true;
 }

@@ -92,6 +92,7 @@ class ClientCore : private ConnectionHandler {
     Completion done;  // null for internal requests (ping, set_watches, close)
     int retries_left = 0;
     int64_t queued_ms = 0;  // when the loop first queued it
+    int64_t sent_ms = 0;    // when it was last written to a server
   };
 
   ClientCore(ClientOptions options, ConnectString cs);

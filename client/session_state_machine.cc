@@ -48,6 +48,7 @@ void SessionStateMachine::AttemptStarted(int64_t now_ms) {
 
 HandshakeOutcome SessionStateMachine::HandshakeAnswered(int64_t now_ms, const proto::ConnectResponse& r) {
   assert(attempt_in_progress() && !terminal());
+  const int64_t handshake_sent_ms = attempt_started_ms_;
   attempt_started_ms_ = -1;
   bool had_session = session_id_ != 0;
   if (r.error() == proto::SESSIONEXPIRED || (r.error() == proto::OK && r.timeout_ms() <= 0 && had_session)) {
@@ -65,7 +66,9 @@ HandshakeOutcome SessionStateMachine::HandshakeAnswered(int64_t now_ms, const pr
   password_ = r.password();
   negotiated_timeout_ms_ = r.timeout_ms();
   backoff_ms_ = timing_.backoff_initial_ms;
-  last_recv_ms_ = now_ms;
+  // The session was alive when the server took the handshake, which was
+  // sent when this attempt started.
+  last_recv_ms_ = handshake_sent_ms;
   last_send_ms_ = now_ms;
   if (state_ == SessionState::kSuspended) {
     MoveTo(SessionState::kReconnected);
@@ -99,10 +102,10 @@ void SessionStateMachine::ConnectionLost(int64_t now_ms) {
   }
 }
 
-void SessionStateMachine::TrafficReceived(int64_t now_ms) {
-  // Only traffic on an attached connection renews the session: a handshake
+void SessionStateMachine::AnswerReceived(int64_t sent_ms) {
+  // Only answers on an attached connection renew the session: a handshake
   // refusal from a stale server says nothing about our session.
-  if (attached()) last_recv_ms_ = now_ms;
+  if (attached() && sent_ms > last_recv_ms_) last_recv_ms_ = sent_ms;
 }
 
 void SessionStateMachine::FrameSent(int64_t now_ms) { last_send_ms_ = now_ms; }

@@ -12,7 +12,12 @@
 //
 // While attached (CONNECTED/RECONNECTED) Tick asks for a ping after a third
 // of the negotiated timeout without sending, and drops the connection after
-// two thirds without hearing from the server. While detached it asks for
+// two thirds without an answer to a request sent in that time. Liveness is
+// measured from when the answered request was *sent*, not from when its
+// answer arrived: an answer held up in the network (TCP retransmitting after
+// a partition) proves the session was alive only when the server took the
+// request. (ZooKeeper's clients count from the arrival, which can make them
+// believe in a session the ensemble has already expired.) While detached it asks for
 // connection attempts, the first at once, later ones with exponential
 // backoff, and abandons an attempt whose handshake takes too long. EXPIRED
 // is never followed by a new session: the application decides.
@@ -86,8 +91,10 @@ class SessionStateMachine {
   // The connection (or attempt) ended: connect failure, EOF, read error,
   // protocol error, or the driver dropped it on our request.
   void ConnectionLost(int64_t now_ms);
-  // Any frame arrived from the server / was sent to it.
-  void TrafficReceived(int64_t now_ms);
+  // The server answered a request this client sent at `sent_ms` (watch
+  // events prove nothing: the server sends them unasked).
+  void AnswerReceived(int64_t sent_ms);
+  // A frame was sent to the server.
   void FrameSent(int64_t now_ms);
   // Called periodically; may move SUSPENDED to EXPIRED.
   TickActions Tick(int64_t now_ms);
@@ -107,7 +114,7 @@ class SessionStateMachine {
   int64_t attempt_started_ms_ = -1;  // -1: no attempt in progress
   int64_t next_attempt_ms_ = 0;      // earliest time for the next attempt
   int64_t backoff_ms_ = 0;           // delay after the next failure
-  int64_t last_recv_ms_ = -1;        // last frame from a server (-1: never)
+  int64_t last_recv_ms_ = -1;        // send time of the newest answered request (-1: never)
   int64_t last_send_ms_ = -1;
 };
 

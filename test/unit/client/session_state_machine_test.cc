@@ -70,7 +70,7 @@ TEST_F(SessionStateMachineTest, PingsAfterAThirdOfTheTimeoutWithoutSending) {
   EXPECT_FALSE(sm_.Tick(999).send_ping);
   EXPECT_TRUE(sm_.Tick(1000).send_ping);
   sm_.FrameSent(1000);
-  sm_.TrafficReceived(1000);
+  sm_.AnswerReceived(1000);
   EXPECT_FALSE(sm_.Tick(1500).send_ping);
   EXPECT_TRUE(sm_.Tick(2000).send_ping);
 }
@@ -80,15 +80,26 @@ TEST_F(SessionStateMachineTest, DropsConnectionAfterTwoThirdsOfTheTimeoutWithout
   sm_.FrameSent(1500);
   EXPECT_FALSE(sm_.Tick(1999).drop_connection);
   EXPECT_TRUE(sm_.Tick(2000).drop_connection);
-  // Traffic from the server renews it.
-  sm_.TrafficReceived(1900);
+  // An answer to the request sent at 1500 renews it, as of 1500.
+  sm_.AnswerReceived(1500);
   EXPECT_FALSE(sm_.Tick(2000).drop_connection);
-  EXPECT_TRUE(sm_.Tick(3900).drop_connection);
+  EXPECT_TRUE(sm_.Tick(3500).drop_connection);
+}
+
+// An answer delayed in the network proves the session was alive only when
+// the server took the request, not when the answer arrived: the client must
+// not go on believing in it for two thirds of the timeout from the arrival.
+TEST_F(SessionStateMachineTest, AnAnswerCountsFromWhenItsRequestWasSent) {
+  Connect(0);
+  sm_.FrameSent(100);       // a ping
+  sm_.AnswerReceived(100);  // its answer arrives late, at 1900
+  EXPECT_FALSE(sm_.Tick(2099).drop_connection);
+  EXPECT_TRUE(sm_.Tick(2100).drop_connection);
 }
 
 TEST_F(SessionStateMachineTest, ConnectionLossSuspendsAndReconnectsAtOnce) {
   Connect(0);
-  sm_.TrafficReceived(100);
+  sm_.AnswerReceived(100);
   sm_.ConnectionLost(200);
   EXPECT_EQ(sm_.state(), S::kSuspended);
   TickActions a = sm_.Tick(200);
@@ -131,7 +142,7 @@ TEST_F(SessionStateMachineTest, ReattachAsksTheDriverToReRegisterWatches) {
 
 TEST_F(SessionStateMachineTest, SuspendedSessionExpiresOneTimeoutAfterLastContact) {
   Connect(0);
-  sm_.TrafficReceived(1000);
+  sm_.AnswerReceived(1000);
   sm_.ConnectionLost(1100);
   // Attempts keep failing.
   for (int64_t t = 1100; t < 3900; t += 100) {
@@ -193,7 +204,7 @@ TEST_F(SessionStateMachineTest, ResumedSessionThatIsGoneExpiresFromConnecting) {
 
 TEST_F(SessionStateMachineTest, RefusingServerIsSkippedWithBackoffAndDoesNotRenewTheSession) {
   Connect(0);
-  sm_.TrafficReceived(500);
+  sm_.AnswerReceived(500);
   sm_.ConnectionLost(600);
   sm_.AttemptStarted(600);
   // A server behind our zxid refuses; the session clock keeps running.
