@@ -80,6 +80,9 @@ class ReplicaDisk {
   virtual void Stop() = 0;
   // Queue a write (see storage::StorageThread::Submit); Busy when full.
   virtual Result<uint64_t> Submit(storage::WriteBatch batch) = 0;
+  // The queue has no room now. Only the loop submits, so once false it
+  // stays false until the loop submits again.
+  virtual bool QueueFull() const = 0;
   // A snapshot received from the leader is committed: restart the log after it.
   virtual Result<uint64_t> SubmitSnapshotInstalled(const raft::SnapshotMetadata& meta) = 0;
 

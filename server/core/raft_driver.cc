@@ -27,7 +27,10 @@ Status RaftDriver::Start() {
 void RaftDriver::Stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
-  disk_->Stop();  // everything queued is durable after this
+  // Everything queued is durable after this. Writes still held back were
+  // never acknowledged to anyone (acks wait for durability): dropping them
+  // is a crash's worth of loss, which Raft tolerates.
+  disk_->Stop();
 }
 
 Status RaftDriver::Propose(std::string data) {
@@ -93,22 +96,12 @@ void RaftDriver::HandleReady() {
   }
   // 1. Start the write: the snapshot install first, then entries + hard state.
   PendingPersist p{0, rd.persist_id, std::move(rd.messages_after_persist)};
-  if (rd.snapshot) {
-    Result<uint64_t> seq = disk_->SubmitSnapshotInstalled(*rd.snapshot);
-    CHECK(seq.ok()) << "storage refused to install snapshot " << rd.snapshot->index() << ": "
-                    << seq.status().ToString();
-    p.storage_seq = *seq;
-  }
+  if (rd.snapshot) p.storage_seq = SubmitSnapshot(*rd.snapshot, &p.deferred_id);
   if (rd.hard_state || !rd.entries.empty()) {
     storage::WriteBatch batch;
     batch.hard_state = rd.hard_state;
     batch.entries = std::move(rd.entries);
-    Result<uint64_t> seq = disk_->Submit(std::move(batch));
-    // The queue bound is far above what Raft's own bounds can produce; being
-    // over it means those bounds are misconfigured, and dropping a write
-    // would break the persist-before-acknowledge rule.
-    CHECK(seq.ok()) << "storage queue refused a Raft write: " << seq.status().ToString();
-    p.storage_seq = *seq;
+    p.storage_seq = SubmitWrite(std::move(batch), &p.deferred_id);
   }
   if (p.persist_id != 0 || !p.messages.empty()) pending_.push_back(std::move(p));
 
@@ -128,7 +121,8 @@ void RaftDriver::HandleReady() {
       raft::ConfState cs = node_->ApplyConfChange(cc);
       storage::WriteBatch batch;
       batch.conf_state = cs;
-      CHECK(disk_->Submit(std::move(batch)).ok());
+      uint64_t ignored_deferred = 0;
+      SubmitWrite(std::move(batch), &ignored_deferred);
     } else {
       applier_->ApplyEntry(e);
     }
@@ -141,6 +135,71 @@ void RaftDriver::HandleReady() {
   node_->Advance();
   // 5. Anything already durable (or with no write of its own) resolves now.
   ResolvePersisted();
+}
+
+namespace {
+
+// Appends `next` to `into` as one write: later entries replace earlier ones
+// from their first index on (a follower's log truncation), later hard state
+// and membership win.
+void Merge(storage::WriteBatch* into, storage::WriteBatch next) {
+  if (!next.entries.empty()) {
+    uint64_t first = next.entries.front().index();
+    while (!into->entries.empty() && into->entries.back().index() >= first) into->entries.pop_back();
+    for (raft::Entry& e : next.entries) into->entries.push_back(std::move(e));
+  }
+  if (next.hard_state) into->hard_state = std::move(next.hard_state);
+  if (next.conf_state) into->conf_state = std::move(next.conf_state);
+}
+
+}  // namespace
+
+uint64_t RaftDriver::SubmitWrite(storage::WriteBatch batch, uint64_t* deferred_id) {
+  // Only the loop submits, so a queue with room now still has it below.
+  if (deferred_.empty() && !disk_->QueueFull()) {
+    Result<uint64_t> seq = disk_->Submit(std::move(batch));
+    // Anything but a full queue (a malformed batch) means the core broke
+    // its own contract; dropping it would break persist-before-acknowledge.
+    CHECK(seq.ok()) << "storage refused a Raft write: " << seq.status().ToString();
+    return *seq;
+  }
+  if (deferred_.empty()) {
+    ++deferred_writes_;
+    LOG_EVERY_N(WARNING, 100) << "storage queue full (slow disk?): holding Raft writes back until it drains";
+  }
+  if (deferred_.empty() || !deferred_.back().batch) {
+    deferred_.push_back(DeferredWrite{next_deferred_id_++, storage::WriteBatch{}, std::nullopt});
+  }
+  Merge(&*deferred_.back().batch, std::move(batch));
+  *deferred_id = deferred_.back().id;
+  return 0;
+}
+
+uint64_t RaftDriver::SubmitSnapshot(const raft::SnapshotMetadata& meta, uint64_t* deferred_id) {
+  if (deferred_.empty() && !disk_->QueueFull()) {
+    Result<uint64_t> seq = disk_->SubmitSnapshotInstalled(meta);
+    CHECK(seq.ok()) << "storage refused to install snapshot " << meta.index() << ": " << seq.status().ToString();
+    return *seq;
+  }
+  deferred_.push_back(DeferredWrite{next_deferred_id_++, std::nullopt, meta});
+  *deferred_id = deferred_.back().id;
+  return 0;
+}
+
+void RaftDriver::FlushDeferred() {
+  while (!deferred_.empty() && !disk_->QueueFull()) {
+    DeferredWrite& d = deferred_.front();
+    Result<uint64_t> seq =
+        d.batch ? disk_->Submit(std::move(*d.batch)) : disk_->SubmitSnapshotInstalled(*d.snapshot);
+    CHECK(seq.ok()) << "storage refused a held-back write: " << seq.status().ToString();
+    for (PendingPersist& p : pending_) {
+      if (p.deferred_id == d.id) {
+        p.deferred_id = 0;
+        p.storage_seq = *seq;
+      }
+    }
+    deferred_.pop_front();
+  }
 }
 
 void RaftDriver::SendAll(std::vector<raft::Message>* messages) {
@@ -174,6 +233,7 @@ void RaftDriver::OnDiskDone(const std::vector<storage::Completion>& done) {
     if (c.seq > durable_seq_) durable_seq_ = c.seq;
   }
   if (stopped_) return;
+  FlushDeferred();
   ResolvePersisted();
   Kick();
 }
@@ -181,6 +241,7 @@ void RaftDriver::OnDiskDone(const std::vector<storage::Completion>& done) {
 void RaftDriver::ResolvePersisted() {
   while (!pending_.empty()) {
     PendingPersist& p = pending_.front();
+    if (p.deferred_id != 0) break;  // not even handed to the disk yet
     if (p.storage_seq != 0 && p.storage_seq > durable_seq_) break;
     SendAll(&p.messages);
     if (p.persist_id != 0) node_->OnPersisted(p.persist_id);

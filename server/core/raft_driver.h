@@ -8,7 +8,11 @@
 //   5. when the disk reports the write durable: send the held messages
 //      (votes, append acks) and call OnPersisted, in Ready order.
 // The caller never waits on the disk: completions come back through
-// OnDiskDone on the loop thread.
+// OnDiskDone on the loop thread. When the disk's queue is full (a slow
+// fsync), writes are held back here, merged into one batch in order, and
+// handed over as completions free room: heartbeats and votes keep flowing,
+// acknowledgements wait for durability as always, and the leader's own
+// uncommitted bound stops new proposals meanwhile.
 //
 // The driver knows no event loop: the host calls Tick() every tick and
 // Poll() whenever the Waker it was given asked for it, so a burst of
@@ -22,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,9 +107,22 @@ class RaftDriver {
     uint64_t storage_seq;  // 0: no write of its own (waits for earlier ones)
     uint64_t persist_id;
     std::vector<raft::Message> messages;
+    uint64_t deferred_id = 0;  // its write is held back (not yet submitted)
+  };
+  // A write the disk could not take yet: a batch, or a snapshot install.
+  struct DeferredWrite {
+    uint64_t id;
+    std::optional<storage::WriteBatch> batch;
+    std::optional<raft::SnapshotMetadata> snapshot;
   };
 
   void Kick();  // there may be a Ready: ask the host for a Poll
+  // Hands the write to the disk, or holds it back behind earlier held ones.
+  // Returns the disk's seq, or 0 with *deferred_id set when held back.
+  uint64_t SubmitWrite(storage::WriteBatch batch, uint64_t* deferred_id);
+  uint64_t SubmitSnapshot(const raft::SnapshotMetadata& meta, uint64_t* deferred_id);
+  // Submits held-back writes while the disk takes them.
+  void FlushDeferred();
   void HandleReady();
   void SendAll(std::vector<raft::Message>* messages);
   void ResolvePersisted();
@@ -119,6 +137,9 @@ class RaftDriver {
   bool stopped_ = false;
 
   std::deque<PendingPersist> pending_;
+  std::deque<DeferredWrite> deferred_;
+  uint64_t next_deferred_id_ = 1;
+  uint64_t deferred_writes_ = 0;  // how often the disk's queue was full (diagnostics)
   uint64_t durable_seq_ = 0;  // highest disk seq reported complete
   uint64_t applied_ = 0;
   uint64_t last_term_ = 0;  // term reported with the last soft state

@@ -374,6 +374,7 @@ void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
         break;
       }
       raft_->Step(f.raft());
+      if (from == raft_->leader()) last_leader_message_ms_ = env_.clock->NowMs();
       break;
     case proto::PeerFrame::kForward:
       router_->OnForwarded(from, std::move(*f.mutable_forward()->mutable_entry()));
@@ -391,7 +392,7 @@ void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
         int64_t now = env_.clock->NowMs();
         std::vector<int64_t> ids(f.heartbeats().session_ids().begin(), f.heartbeats().session_ids().end());
         sessions_.TouchReported(ids, now);
-        sessions_.ReportReceived(from, now);
+        if (f.heartbeats().hears_leader()) sessions_.ReportReceived(from, now);
         // The ack tells the follower its clients' sessions are kept alive:
         // only true while this leader itself hears from a majority.
         proto::PeerFrame ack;

@@ -136,6 +136,8 @@ class Replica : public net::ClientService, public Applier {
   // its log as leader: stamps never go back across leader changes, so
   // ctime/mtime and TTL and container deadlines never do either.
   int64_t last_stamp_ms_ = 0;
+  // Follower: when a Raft message from the current leader last arrived.
+  int64_t last_leader_message_ms_ = -(int64_t{1} << 62);
   bool serving_ = false;
   int64_t next_session_id_ = 0;
   int64_t last_reap_ms_ = 0;

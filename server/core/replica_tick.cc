@@ -60,8 +60,12 @@ void Replica::ReportHeartbeats() {
   proto::PeerFrame f;
   auto* hb = f.mutable_heartbeats();
   for (int64_t id : sessions_.TakeHeartbeatReport()) hb->add_session_ids(id);
-  hb->set_seq(sessions_.ReportSent(env_.clock->NowMs()));
+  int64_t now = env_.clock->NowMs();
+  hb->set_seq(sessions_.ReportSent(now));
   hb->set_term(raft_->term());
+  // The leader sends something every tick: five missed in a row mean the
+  // link from it is not working, well before an election timeout.
+  hb->set_hears_leader(now - last_leader_message_ms_ <= 5 * options_.tick_ms);
   env_.peers->Send(leader, f);
 }
 

@@ -83,6 +83,7 @@ class LmdbDisk : public ReplicaDisk {
   void Start(CompletionFn on_done) override;
   void Stop() override;
   Result<uint64_t> Submit(storage::WriteBatch batch) override;
+  bool QueueFull() const override { return thread_->QueueFull(); }
   Result<uint64_t> SubmitSnapshotInstalled(const raft::SnapshotMetadata& meta) override;
   std::optional<raft::SnapshotMetadata> RecoveredSnapshot() const override;
   Result<std::unique_ptr<storage::SnapshotBodyReader>> OpenSnapshot(const raft::SnapshotMetadata& meta) override;

@@ -92,7 +92,8 @@ class SessionManager {
   // A server may serve clients only while it knows its reports of session
   // liveness reach the leader; otherwise the majority could expire a
   // session whose client it keeps answering (docs/RELIABILITY.md).
-  //   leader:   a majority of voters (itself included) reported within the window;
+  //   leader:   a majority of voters (itself included) reported within the
+  //             window, each saying it hears the leader (both directions work);
   //   follower: the leader acknowledged one of its reports within the window.
   void ReportReceived(uint64_t from, int64_t now_ms) { last_report_[from] = now_ms; }
   // Follower: a report goes to the leader now; returns its sequence number.

@@ -116,6 +116,11 @@ Result<uint64_t> StorageThread::Enqueue(Op op, bool bounded) {
   return seq;
 }
 
+bool StorageThread::QueueFull() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size() >= log_->options().queue_batches_max;
+}
+
 uint64_t StorageThread::groups_committed() const {
   std::lock_guard<std::mutex> l(mu_);
   return groups_;

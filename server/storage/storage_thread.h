@@ -80,6 +80,9 @@ class StorageThread {
   // log to start after it.
   Result<uint64_t> SubmitSnapshotInstalled(const raft::SnapshotMetadata& meta);
 
+  // queue_batches_max batches wait: a Submit now would answer Busy.
+  bool QueueFull() const;
+
   // Groups committed so far (each one transaction and one sync).
   uint64_t groups_committed() const;
   uint64_t batches_committed() const;

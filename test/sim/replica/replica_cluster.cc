@@ -38,6 +38,9 @@ ReplicaCluster::ReplicaCluster(const ReplicaSimOptions& options)
     so.data_dir = "sim/node" + std::to_string(id);
     so.seed = world_.rng().Next() | 1;
     nodes_.push_back(std::make_unique<SimNode>(&world_, network_.get(), id, so));
+    // A small storage queue in half the runs: with slow disks it fills, and
+    // the Raft driver must hold writes back rather than fail.
+    if (world_.Chance(1, 2)) nodes_.back()->disk().set_queue_limit(world_.Between(1, 4));
   }
   checker_.set_healthy([this](SimClient* c, uint64_t server, int64_t window) { return Healthy(c, server, window); });
 }

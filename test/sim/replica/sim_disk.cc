@@ -75,6 +75,7 @@ void SimDisk::Crash() {
 }
 
 Result<uint64_t> SimDisk::Submit(storage::WriteBatch batch) {
+  if (QueueFull()) return Status::Busy("storage queue full");
   uint64_t seq = next_seq_++;
   queue_.push_back(Op{storage::Completion::Kind::kWrite, seq, std::move(batch), {}});
   ScheduleSync();

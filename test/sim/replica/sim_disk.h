@@ -29,6 +29,7 @@ class SimDisk : public core::ReplicaDisk {
   void Start(CompletionFn on_done) override;
   void Stop() override;
   Result<uint64_t> Submit(storage::WriteBatch batch) override;
+  bool QueueFull() const override { return queue_limit_ != 0 && queue_.size() >= queue_limit_; }
   Result<uint64_t> SubmitSnapshotInstalled(const raft::SnapshotMetadata& meta) override;
   std::optional<raft::SnapshotMetadata> RecoveredSnapshot() const override;
   Result<std::unique_ptr<storage::SnapshotBodyReader>> OpenSnapshot(const raft::SnapshotMetadata& meta) override;
@@ -43,6 +44,8 @@ class SimDisk : public core::ReplicaDisk {
   void set_slow(bool slow) { slow_ = slow; }
   // Every sync takes exactly this long (0: the usual few ms).
   void set_sync_delay_ms(int64_t ms) { sync_delay_ms_ = ms; }
+  // Most writes waiting for a sync (0: no bound), as --storage_queue_batches_max.
+  void set_queue_limit(size_t n) { queue_limit_ = n; }
   bool slow() const { return slow_; }
   // Stores a committed snapshot body (used by the writer's Commit).
   void StoreSnapshot(const raft::SnapshotMetadata& meta, std::string body);
@@ -73,6 +76,7 @@ class SimDisk : public core::ReplicaDisk {
   bool started_ = false;
   bool slow_ = false;
   int64_t sync_delay_ms_ = 0;
+  size_t queue_limit_ = 0;
   uint64_t syncs_ = 0;
 };
 
