@@ -13,6 +13,8 @@ Status LmdbStatus(int rc, std::string_view what, const std::string& path) {
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
       return Status::Corruption(std::move(msg));
+    case MDB_MAP_FULL:
+      return Status::Busy(std::move(msg));  // the map can grow (LogStore::Write)
     default:
       return Status::IOError(std::move(msg));
   }

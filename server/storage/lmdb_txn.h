@@ -12,7 +12,8 @@ namespace arbor::storage {
 
 // Status for LMDB return code rc while doing `what` on the environment at
 // `path`. MDB_NOTFOUND maps to NotFound, MDB_CORRUPTED and friends to
-// Corruption, everything else to IOError.
+// Corruption, MDB_MAP_FULL to Busy (the map may grow), everything else to
+// IOError.
 Status LmdbStatus(int rc, std::string_view what, const std::string& path);
 
 inline MDB_val ToVal(std::string_view s) {

@@ -249,6 +249,7 @@ Result<uint64_t> LogStore::Term(uint64_t i) const {
   if (i > c.last_index) return Status::OutOfRange("term of entry " + std::to_string(i) + " past the last entry " +
                                                   std::to_string(c.last_index));
   if (i == c.last_index) return c.last_term;
+  std::shared_lock<std::shared_mutex> map_lock(map_mu_);
   LmdbTxn txn;
   ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, data_file_));
   raft::Entry e;
@@ -269,6 +270,7 @@ Result<std::vector<raft::Entry>> LogStore::Entries(uint64_t lo, uint64_t hi, uin
   }
   std::vector<raft::Entry> out;
   if (lo == hi) return out;
+  std::shared_lock<std::shared_mutex> map_lock(map_mu_);
   LmdbTxn txn;
   ARBOR_RETURN_IF_ERROR(txn.Begin(env_, true, data_file_));
   LmdbCursor cursor;

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -150,7 +151,14 @@ class LogStore : public raft::Storage {
   MDB_dbi meta_dbi_ = 0;
   bool has_dbs_ = false;  // false only for an inspected environment never written
 
+  Status WriteOnce(const std::vector<const WriteBatch*>& batches);
+  Status GrowMap();
+
   mutable std::mutex mu_;  // guards cache_ (never held across I/O)
+  // Readers hold it shared for the life of their read transaction; growing
+  // the map (mdb_env_set_mapsize, legal only with no transaction active in
+  // the process) holds it exclusively.
+  mutable std::shared_mutex map_mu_;
   Cache cache_;
   std::atomic<uint64_t> first_index_{1};
   std::atomic<uint64_t> last_index_{0};

@@ -12,6 +12,31 @@
 namespace arbor::storage {
 
 Status LogStore::Write(const std::vector<const WriteBatch*>& batches) {
+  // A full map grows (doubling, up to max_map_size_bytes) and the write is
+  // tried again: a log that outgrew its first map size is not a crash.
+  for (int attempt = 0;; ++attempt) {
+    Status s = WriteOnce(batches);
+    if (s.code() != Status::Code::kBusy || attempt >= 20) return s;
+    ARBOR_RETURN_IF_ERROR(GrowMap());
+  }
+}
+
+Status LogStore::GrowMap() {
+  std::unique_lock<std::shared_mutex> lock(map_mu_);  // no read transaction runs now
+  MDB_envinfo info;
+  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_env_info(env_, &info), "read map size", data_file_));
+  size_t next = info.me_mapsize * 2;
+  if (next > options_.max_map_size_bytes) {
+    return Status::IOError("the log database in " + data_file_ + " needs more than --storage_map_size_max_mb (" +
+                           std::to_string(options_.max_map_size_bytes >> 20) +
+                           " MiB): free disk space or raise it, then restart");
+  }
+  ARBOR_RETURN_IF_ERROR(LmdbStatus(mdb_env_set_mapsize(env_, next), "grow the map", data_file_));
+  LOG(WARNING) << "log database " << data_file_ << ": map grown to " << (next >> 20) << " MiB";
+  return Status::Ok();
+}
+
+Status LogStore::WriteOnce(const std::vector<const WriteBatch*>& batches) {
   if (mode_ != Mode::kReadWrite) return Status::InvalidArgument("log store opened read-only");
   Cache c = CacheCopy();
   LmdbTxn txn;

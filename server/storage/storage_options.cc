@@ -2,7 +2,10 @@
 
 #include <gflags/gflags.h>
 
-DEFINE_uint64(storage_map_size_mb, 4096, "LMDB map size (largest log database size) in MiB");
+#include <algorithm>
+
+DEFINE_uint64(storage_map_size_mb, 4096, "LMDB map size the log database starts with, in MiB (it grows when full)");
+DEFINE_uint64(storage_map_size_max_mb, 256 << 10, "largest the log database's map may grow to, in MiB");
 DEFINE_uint64(storage_max_entry_bytes, 4u << 20, "largest Raft entry the log accepts, in bytes");
 DEFINE_bool(storage_sync, true,
             "fsync every log commit; false risks losing acknowledged writes on power failure (tests only)");
@@ -20,6 +23,7 @@ namespace arbor::storage {
 StorageOptions StorageOptions::FromFlags() {
   StorageOptions o;
   o.map_size_bytes = FLAGS_storage_map_size_mb << 20;
+  o.max_map_size_bytes = std::max(FLAGS_storage_map_size_max_mb, FLAGS_storage_map_size_mb) << 20;
   o.max_entry_bytes = FLAGS_storage_max_entry_bytes;
   o.sync = FLAGS_storage_sync;
   o.queue_batches_max = FLAGS_storage_queue_batches_max;

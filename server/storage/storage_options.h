@@ -11,7 +11,8 @@ namespace arbor::storage {
 struct StorageOptions {
   // LMDB map size: the largest the log database may grow. Virtual address
   // space only; the file grows as used. A full map is a fatal write error.
-  uint64_t map_size_bytes = 4ull << 30;
+  uint64_t map_size_bytes = 4ull << 30;       // the map LMDB starts with
+  uint64_t max_map_size_bytes = 256ull << 30;  // how far it may grow (doubling) when full
   // Entries larger than this are refused at Submit (InvalidArgument).
   uint64_t max_entry_bytes = 4ull << 20;
   // When false, commits are not fsynced: an acknowledged write can be lost

@@ -33,6 +33,35 @@ class StorageLogStoreTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// A log that outgrows the map it started with grows the map instead of
+// failing every replica at the same entry (issue #15); past the configured
+// maximum the write fails with an error naming the flag.
+TEST_F(StorageLogStoreTest, FullMapGrowsUpToItsMaximum) {
+  StorageOptions o = TestOptions();
+  o.map_size_bytes = 1 << 20;
+  o.max_map_size_bytes = 64 << 20;
+  auto r = LogStore::Open(log_dir(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  LogStore& log = **r;
+  uint64_t next = 1;
+  for (int i = 0; i < 16; ++i) {  // 16 x 128 entries of 1 KiB: several MiB in all
+    WriteBatch b;
+    b.entries = MakeEntries(next, next + 127, 1, 1024);
+    next += 128;
+    ASSERT_TRUE(log.Write({&b}).ok()) << "batch " << i;
+  }
+  EXPECT_EQ(log.LastIndex(), next - 1);
+  auto entries = log.Entries(1, 3, 1 << 20);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 2u);
+
+  WriteBatch huge;
+  huge.entries = MakeEntries(next, next + 127, 1, 900 << 10);  // ~112 MiB more: past the maximum
+  Status s = log.Write({&huge});
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.ToString(), HasSubstr("storage_map_size_max_mb"));
+}
+
 TEST_F(StorageLogStoreTest, NewStoreIsEmpty) {
   auto log = OpenOrDie();
   raft::HardState hs;
