@@ -1,7 +1,9 @@
 // Writes the seed corpus (test/fuzz/corpus/<target>/seed-*): small, valid
 // inputs in each target's input format, so the fuzzers start from real
 // ZooKeeper frames (kazoo's bytes from test/unit/zk_wire), native frames,
-// peer frames, log records and snapshots instead of from nothing.
+// peer frames, log records and snapshots instead of from nothing; and the
+// hand-built regression inputs (regress-*) whose defects need exact field
+// values. Regression inputs the fuzzers found are copied in as they were.
 //   build/bin/fuzz_seed_gen test/fuzz/corpus
 // Not run by CI: its output is committed. Rerun after changing an input
 // format (the FuzzOut calls mirror each target's FuzzInput reads).
@@ -15,6 +17,7 @@
 #include "common/frame.h"
 #include "proto/peer.pb.h"
 #include "server/storage/log_record.h"
+#include "server/tree/snapshot_codec.h"
 #include "server/tree/state_machine.h"
 #include "test/unit/zk_wire/golden_vectors.inc"
 
@@ -41,10 +44,11 @@ class FuzzOut {
 
 std::string g_root;
 
-void Write(const std::string& target, const std::string& name, const std::string& bytes) {
+void Write(const std::string& target, const std::string& name, const std::string& bytes,
+           const char* kind = "seed-") {
   std::string dir = g_root + "/" + target;
   mkdir(dir.c_str(), 0755);
-  std::string path = dir + "/seed-" + name;
+  std::string path = dir + "/" + kind + name;
   FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) { std::perror(path.c_str()); std::exit(1); }
   std::fwrite(bytes.data(), 1, bytes.size(), f);
@@ -274,6 +278,78 @@ void StateMachineSeeds() {
   }
 }
 
+// Hand-built tree snapshots (docs/TREE.md layout) for the regression inputs
+// whose defects need exact field values a mutator rarely finds.
+class SnapBuilder {
+ public:
+  SnapBuilder(int64_t zxid, const std::vector<int64_t>& sessions) : w_(&sink_) {
+    w_.Raw("ARBORSNP");
+    w_.U32(1);
+    w_.I64(zxid);
+    w_.U64(sessions.size());
+    for (int64_t id : sessions) {
+      w_.I64(id);
+      w_.I32(5000);
+      w_.Bytes("pw");
+    }
+    w_.U32(1);  // one ACL list: world:anyone ALL
+    w_.U32(1);
+    w_.I32(31);
+    w_.Bytes("world");
+    w_.Bytes("anyone");
+  }
+  SnapBuilder& Count(uint64_t nodes) { w_.U64(nodes); return *this; }
+  SnapBuilder& Node(const std::string& name, int64_t owner, int64_t mtime, int32_t cversion, uint32_t kids) {
+    w_.Bytes(name);
+    for (int64_t v : {int64_t{1}, int64_t{1}, int64_t{1}, int64_t{0}, mtime, owner}) w_.I64(v);
+    w_.I32(0);
+    w_.I32(cversion);
+    w_.I32(0);
+    w_.U32(0);
+    w_.Bytes("");
+    w_.U32(kids);
+    return *this;
+  }
+  std::string Finish() {
+    (void)w_.Finish();
+    return out_;
+  }
+
+ private:
+  std::string out_;
+  arbor::StringSink sink_{&out_};
+  arbor::tree::SnapshotWriter w_;
+};
+
+constexpr int64_t kTtl5 = static_cast<int64_t>(0xFF00000000000005ull);
+
+void Regressions() {
+  using namespace arbor;
+  // 1. A TTL node whose mtime + ttl overflows int64 (UBSan: signed overflow
+  //    in DataTree::ReapIndex while loading).
+  Write("tree_snapshot", "ttl-mtime-overflow",
+        std::string(1, '\0') + SnapBuilder(3, {}).Count(3).Node("", 0, 0, 1, 2)
+                                   .Node("t", kTtl5, INT64_MAX, 0, 0).Node("zookeeper", 0, 0, 0, 0).Finish(),
+        "regress-");
+  // 2. The root a TTL node and /zookeeper an ephemeral: ending the session
+  //    deletes /zookeeper, reaping then deletes the root (crash).
+  Write("tree_snapshot", "builtin-not-persistent",
+        std::string(1, '\0') + SnapBuilder(3, {1}).Count(2).Node("", kTtl5, 0, 1, 1)
+                                   .Node("zookeeper", 1, 0, 0, 0).Finish(),
+        "regress-");
+  // 3. An applied create of a TTL node at time INT64_MAX (the same overflow
+  //    reached through Apply).
+  {
+    proto::LogEntry e = CreateEntry("/ttl", proto::PERSISTENT_WITH_TTL);
+    e.set_time_ms(INT64_MAX);
+    e.mutable_request()->mutable_create()->set_ttl_ms(5);
+    std::string bytes = e.SerializeAsString();
+    FuzzOut o;
+    o.Byte(0).Range(0, 2048, static_cast<int64_t>(bytes.size())).Raw(bytes);
+    Write("log_entry", "ttl-time-overflow", o.str(), "regress-");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -290,5 +366,6 @@ int main(int argc, char** argv) {
   LogEntries();
   Snapshots();
   StateMachineSeeds();
+  Regressions();
   return 0;
 }
