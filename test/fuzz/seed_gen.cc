@@ -148,13 +148,13 @@ void ZkCodec() {
   std::string session = kKazooConnectNew + kKazooCreate + kKazooGetData + kKazooTransaction + kKazooSasl +
                         kKazooSetData + kKazooPing + kKazooClose;
   FuzzOut o;
-  o.Range(0, 1024, 1024);
+  o.Range(0, 1024, 1024).Range(0, 8, 8);
   Chunks(&o, session, 96, 1);
   for (int i = 0; i < 8; ++i) o.Byte(0).Byte(1).Byte(0);  // the server answers
   Write("zk_codec", "session", o.str());
   for (const char* word : {"ruok", "srvr", "mntr", "cons", "wchs", "xxxx"}) {
     FuzzOut w;
-    w.Range(0, 1024, 1024).Byte(1).Range(0, 96, 4).Raw(word);
+    w.Range(0, 1024, 1024).Range(0, 8, 8).Byte(1).Range(0, 96, 4).Raw(word);
     Write("zk_codec", std::string("4lw-") + word, w.str());
   }
 }
