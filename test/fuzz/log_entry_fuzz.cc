@@ -6,9 +6,13 @@
 // ArborServer::ApplyEntry does. The state machine starts with sessions and
 // nodes so that arbitrary entries reach deep into Apply; invariants are
 // checked after every applied entry and a Save/Load round trip at the end.
+// A request carried by an entry is also served as a local read (Read,
+// SetWatches: what a client reaches without the log), and the triggers of
+// every applied entry fire into a WatchManager holding those watches.
 #include <glog/logging.h>
 
 #include <string>
+#include <vector>
 
 #include "proto/raft.pb.h"
 #include "server/storage/log_record.h"
@@ -63,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FLAGS_minloglevel = 2;
   FuzzInput in(data, size);
   tree::StateMachine sm;
+  tree::WatchManager watches;
   int64_t zxid = 0;
   Seed(&sm, &zxid);
   for (int i = 0; i < 64 && !in.empty(); ++i) {
@@ -88,7 +93,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool applicable = tree::StateMachine::CheckEntry(le).ok();
     auto r = sm.Apply(le, static_cast<int64_t>(entry.index()));
     FUZZ_CHECK(r.ok() == applicable, "CheckEntry and Apply disagree: %s", r.status().ToString().c_str());
+    if (le.has_request()) {
+      proto::Response read = sm.Read(le.request(), le.session_id(), le.auth(), &watches);
+      FUZZ_CHECK(read.xid() == le.request().xid(), "read answered another xid");
+      if (le.request().has_set_watches()) {
+        std::vector<proto::WatchEvent> fired;
+        sm.SetWatches(le.request().set_watches(), le.session_id(), &watches, &fired);
+      }
+    }
     if (!r.ok()) continue;
+    std::vector<tree::SessionEvent> events;
+    watches.Fire(r->triggers, &events);
+    for (int64_t ended : r->ended_sessions) watches.RemoveSession(ended);
     zxid = static_cast<int64_t>(entry.index());
     FUZZ_CHECK(r->response.zxid() == zxid, "response zxid");
     CheckInvariants(sm, History::kAppliedFromEmpty);

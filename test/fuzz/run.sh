@@ -70,14 +70,14 @@ for t in "${TARGETS[@]}"; do
   if "$bin" "$work" "$SRC/test/fuzz/corpus/$t" -max_total_time="$SECONDS_EACH" \
       -timeout=10 -rss_limit_mb=2048 -max_len=8192 -malloc_limit_mb=128 -entropic=0 -error_exitcode=1 -timeout_exitcode=1 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_FLAGS:-} >"$log" 2>&1; then
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
+    runs=$(grep -a '^stat::number_of_executed_units:' "$log" | tail -1 | tr -dc '0-9')
+    rate=$(grep -a '^stat::average_exec_per_sec:' "$log" | tail -1 | tr -dc '0-9')
+    cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 || true)
     echo "fuzz $t: ok, ${SECONDS_EACH}s, $runs runs, $rate exec/s, $cov"
   else
     status=1
     echo "fuzz $t: FAILED (log: $log, inputs: $artifacts/)"
-    grep -E 'ERROR|SUMMARY|invariant failed|runtime error|Test unit written' "$log" | head -20 || true
+    grep -aE 'ERROR|SUMMARY|invariant failed|runtime error|Test unit written' "$log" | head -20 || true
   fi
 done
 exit $status

@@ -348,6 +348,24 @@ void Regressions() {
     o.Byte(0).Range(0, 2048, static_cast<int64_t>(bytes.size())).Raw(bytes);
     Write("log_entry", "ttl-time-overflow", o.str(), "regress-");
   }
+  // 4. A peer forwards an entry of format 0 (or with an op this version does
+  //    not know): proposed as is, Apply refuses it on every replica and
+  //    ArborServer::ApplyEntry CHECK-fails everywhere (a core defect,
+  //    docs/SECURITY.md); the harness screens with StateMachine::CheckEntry.
+  {
+    std::string stream;
+    proto::PeerFrame hello;
+    hello.mutable_hello()->set_server_id(2);
+    hello.mutable_hello()->set_cluster_name("arbor");
+    AppendFrame(hello.SerializeAsString(), &stream);
+    proto::PeerFrame fwd;
+    fwd.mutable_forward()->mutable_entry()->mutable_noop();
+    AppendFrame(fwd.SerializeAsString(), &stream);
+    FuzzOut o;
+    o.Range(0, 4096, 4096);
+    Chunks(&o, stream, 256, -1);
+    Write("peer_frame", "forward-format-0", o.str(), "regress-");
+  }
 }
 
 }  // namespace
