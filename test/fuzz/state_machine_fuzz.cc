@@ -21,11 +21,13 @@
 namespace arbor::fuzz {
 namespace {
 
-// Small limits so that the boundaries are reachable with short inputs.
-tree::TreeOptions Options() {
+// Small limits so that the boundaries are reachable with short inputs (the
+// path limit is chosen by the input: a tight one is hit by a short
+// sequential create, a loose one lets trees grow deep).
+tree::TreeOptions Options(FuzzInput* in) {
   tree::TreeOptions o;
   o.max_data_bytes = 32;
-  o.max_path_bytes = 40;
+  o.max_path_bytes = in->Bool() ? 16 : 40;
   o.max_multi_ops = 8;
   return o;
 }
@@ -74,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FLAGS_minloglevel = 2;
   FuzzInput in(data, size);
   OpGenerator gen(&in);
-  const tree::TreeOptions options = Options();
+  const tree::TreeOptions options = Options(&in);
   Replica a{std::make_unique<tree::StateMachine>(options), {}};
   Replica b{std::make_unique<tree::StateMachine>(options), {}};
   Replica c;  // loaded from A's snapshot at step `snapshot_at`

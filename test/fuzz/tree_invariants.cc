@@ -78,6 +78,10 @@ void CheckInvariants(const tree::StateMachine& sm, History history) {
                    st.num_children());
       }
       FUZZ_CHECK(data.data().size() <= t.options().max_data_bytes, "%s: data too large", path.c_str());
+      // Every node a client made can be named in a request (delete,
+      // setData...) again.
+      FUZZ_CHECK(InReserved(path) || path.size() <= t.options().max_path_bytes, "%s: path longer than max_path_bytes %zu",
+                 path.c_str(), t.options().max_path_bytes);
       if (tree::IsTtlOwner(owner)) {
         FUZZ_CHECK(tree::TtlOf(owner) > 0, "%s: TTL node with ttl 0", path.c_str());
       }

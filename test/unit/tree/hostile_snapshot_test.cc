@@ -88,5 +88,29 @@ TEST(TreeHostileSnapshotTest, TtlExpiryAtTheEndOfTimeDoesNotWrap) {
   EXPECT_NE(fresh.sm.tree().Lookup("/late"), kNoNode);
 }
 
+// A sequential create checked the path's length before its 10-digit suffix
+// was added, so a node could be made one suffix longer than any request may
+// name: it could never be deleted or changed, nor could its parent be
+// deleted (found reviewing the fuzz targets' path limits; the state_machine
+// target now checks that every node's path fits the limit).
+TEST(TreeHostileRequestTest, SequentialSuffixMustFitThePathLimit) {
+  TreeOptions options;
+  options.max_path_bytes = 16;
+  testing::Harness h(options);
+  ASSERT_EQ(h.OpenSession(1).response.error(), proto::OK);
+  ASSERT_EQ(h.Write(1, testing::Harness::CreateReq("/quota")).response.error(), proto::OK);
+  auto seq = testing::Harness::CreateReq("/quota/", "", proto::PERSISTENT_SEQUENTIAL);
+  EXPECT_EQ(h.Write(1, seq).response.error(), proto::BADARGUMENTS);  // "/quota/0000000001" is 17 bytes
+  EXPECT_EQ(h.sm.tree().node_count(), 5u);
+  auto fits = testing::Harness::CreateReq("/q/", "", proto::PERSISTENT_SEQUENTIAL);
+  ASSERT_EQ(h.Write(1, testing::Harness::CreateReq("/q")).response.error(), proto::OK);
+  ApplyResult r = h.Write(1, fits);  // "/q/0000000000" is 13 bytes
+  ASSERT_EQ(r.response.error(), proto::OK);
+  proto::Request del;
+  del.mutable_delete_()->set_path(r.response.create().path());
+  del.mutable_delete_()->set_version(-1);
+  EXPECT_EQ(h.Write(1, del).response.error(), proto::OK);
+}
+
 }  // namespace
 }  // namespace arbor::tree
