@@ -65,6 +65,12 @@ void OpGenerator::FillCreate(proto::CreateRequest* c) {
   FillAcl(c->mutable_acl());
   c->set_mode(static_cast<proto::CreateMode>(in_->Range(0, 7)));  // 7 is not a mode
   if (in_->Bool()) c->set_ttl_ms(kTtls[in_->Range(0, 6)]);
+  switch (in_->Range(0, 7)) {
+    case 0: c->set_null_data(true); c->clear_data(); break;  // ZooKeeper's null data
+    case 1: c->set_null_data(true); break;                   // null with bytes: refused
+    case 2: c->set_sequential(true); break;                  // meant for CONTAINER
+    default: break;
+  }
 }
 
 proto::Request OpGenerator::WriteRequest() {
@@ -83,6 +89,7 @@ proto::Request OpGenerator::WriteRequest() {
       r.mutable_set_data()->set_path(Path());
       r.mutable_set_data()->set_data(in_->Bytes(40));
       r.mutable_set_data()->set_version(Version());
+      if (in_->Range(0, 7) == 0) r.mutable_set_data()->set_null_data(true);
       break;
     case 4:
       r.mutable_set_acl()->set_path(Path());
@@ -117,6 +124,8 @@ proto::Request OpGenerator::WriteRequest() {
             op->mutable_get_data()->set_path(Path());  // a read in a write multi: refused
             break;
         }
+        // A codec marks an op it could not represent: that op fails.
+        if (in_->Range(0, 15) == 0) op->set_fail_with(proto::BADARGUMENTS);
       }
       m->set_read_only(in_->Range(0, 15) == 0);
       break;
