@@ -188,8 +188,13 @@ Status DataTree::Load(SnapshotReader* r, uint32_t format_version,
     // Version 1 trees started "/" and "/zookeeper" at cversion 0; ZooKeeper
     // (and version 2) start them at -1 and -2. Shifting keeps a tree loaded
     // from version 1 identical to one rebuilt by replaying the log.
-    store_.at(kRootId).st.cversion += kBuiltinRootCversion;
-    store_.at(zk).st.cversion += kBuiltinZookeeperCversion;
+    // Wrapping, as every cversion bump does: a damaged file's INT32_MIN
+    // must not overflow (undefined; found by the tree_snapshot fuzzer).
+    auto shift = [](int32_t* cversion, int32_t by) {
+      *cversion = static_cast<int32_t>(static_cast<uint32_t>(*cversion) + static_cast<uint32_t>(by));
+    };
+    shift(&store_.at(kRootId).st.cversion, kBuiltinRootCversion);
+    shift(&store_.at(zk).st.cversion, kBuiltinZookeeperCversion);
   }
   // "/" and the /zookeeper subtree are the server's and always persistent
   // (clients cannot create or delete there). A snapshot claiming otherwise
