@@ -26,7 +26,6 @@ namespace {
 // sequential create, a loose one lets trees grow deep).
 tree::TreeOptions Options(FuzzInput* in) {
   tree::TreeOptions o;
-  o.max_data_bytes = 32;
   o.max_path_bytes = in->Bool() ? 16 : 40;
   o.max_multi_ops = 8;
   return o;

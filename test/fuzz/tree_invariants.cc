@@ -79,7 +79,9 @@ void CheckInvariants(const tree::StateMachine& sm, History history) {
       const int64_t twice_creates = int64_t{st.cversion()} + st.num_children();
       FUZZ_CHECK(twice_creates % 2 == 0 && twice_creates / 2 >= st.num_children() - Builtins(path),
                  "%s: cversion %d with %d children", path.c_str(), st.cversion(), st.num_children());
-      FUZZ_CHECK(data.data().size() <= t.options().max_data_bytes, "%s: data too large", path.c_str());
+      // Apply bounds data by the compiled-in cap (the --max_data_bytes flag
+      // is the leader's admission check, outside the tree).
+      FUZZ_CHECK(data.data().size() <= tree::kMaxStoredDataBytes, "%s: data too large", path.c_str());
       // Every node a client made can be named in a request (delete,
       // setData...) again.
       FUZZ_CHECK(InReserved(path) || path.size() <= t.options().max_path_bytes, "%s: path longer than max_path_bytes %zu",
