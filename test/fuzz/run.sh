@@ -39,7 +39,11 @@ fi
 if [ "$BUILD" = 1 ]; then
   WERROR=OFF
   [ "${CI:-}" = "true" ] && WERROR=ON
+  # -O1 -gline-tables-only: the usual fuzzing build; stack traces keep their
+  # lines and it compiles in about 2 minutes on two cores instead of 4.
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
     -DARBOR_FUZZ=ON -DARBOR_BUILD_TESTS=OFF -DARBOR_WERROR="$WERROR" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)" --target arbor_fuzz
