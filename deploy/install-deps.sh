@@ -13,6 +13,8 @@ PACKAGES=(
   python3-objgraph  # kazoo's test_cache.py (ZkCompat.KazooOwnSuite)
   # test/fault: network namespaces, partitions and loss (iproute2, iptables), clock skew (faketime)
   iproute2 iptables faketime
+  # test/fuzz: libFuzzer targets, built with clang in build-fuzz/ (docs/SECURITY.md)
+  clang libfuzzer-14-dev
 )
 # The JavaScript compat test needs node and npm; a NodeSource nodejs already
 # ships npm (and conflicts with Debian's npm package), so add them only if absent.

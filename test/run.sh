@@ -5,6 +5,7 @@
 #   ./test/run.sh -L unit         # extra arguments go to ctest (here: only unit tests)
 #   ARBOR_SANITIZE=ON ./test/run.sh   # ASan + UBSan build in build-asan/
 #   ARBOR_SOAK=1 ./test/run.sh -L sim  # long seeded simulations
+#   ARBOR_FUZZ=OFF ./test/run.sh  # skip the clang fuzz build (its ctests, label fuzz, then skip)
 #
 # Under CI=true warnings are errors.
 set -euo pipefail
@@ -22,6 +23,11 @@ cmake -S . -B "$BUILD_DIR" -G Ninja \
   -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   -DARBOR_WERROR="$WERROR" -DARBOR_SANITIZE="$SANITIZE"
 cmake --build "$BUILD_DIR" -j "$(nproc)"
+# The libFuzzer targets (clang, ASan + UBSan) in build-fuzz/: the ctests
+# labelled fuzz run each for a short time when it exists (docs/SECURITY.md).
+if [ "${ARBOR_FUZZ:-ON}" = "ON" ]; then
+  ./test/fuzz/run.sh --build-only
+fi
 
 if [ "$SANITIZE" = "ON" ]; then
   # Known third-party leaks only (see the file); everything else still fails.

@@ -97,7 +97,7 @@ void DataTree::ReapUnindex(NodeId id) {
   if (IsContainerOwner(n.st.ephemeral_owner)) {
     empty_containers_.erase(id);
   } else if (IsTtlOwner(n.st.ephemeral_owner)) {
-    ttl_expiry_.erase({n.st.mtime + TtlOf(n.st.ephemeral_owner), id});
+    ttl_expiry_.erase({TtlExpiry(n.st.mtime, n.st.ephemeral_owner), id});
   }
 }
 
@@ -107,7 +107,7 @@ void DataTree::ReapIndex(NodeId id) {
   if (IsContainerOwner(n.st.ephemeral_owner)) {
     if (n.st.cversion > 0) empty_containers_.insert(id);
   } else if (IsTtlOwner(n.st.ephemeral_owner)) {
-    ttl_expiry_.insert({n.st.mtime + TtlOf(n.st.ephemeral_owner), id});
+    ttl_expiry_.insert({TtlExpiry(n.st.mtime, n.st.ephemeral_owner), id});
   }
 }
 

@@ -74,7 +74,12 @@ proto::ErrorCode DataTree::Create(const proto::CreateRequest& req, const WriteCo
   if (!Allowed(parent, proto::PERM_CREATE, ctx)) return proto::NOAUTH;
   const Node& p = store_.at(parent);
   std::string path = req.path();
-  if (sequential) path += SequenceSuffix(ChildCreates(p));
+  if (sequential) {
+    path += SequenceSuffix(ChildCreates(p));
+    // Checked again with the suffix: a node longer than the limit could
+    // never be named in a request again (nor deleted, nor its parent).
+    if (path.size() > options_.max_path_bytes) return proto::BADARGUMENTS;
+  }
   std::string_view name = BaseName(path);
   if (store_.Find(parent, name) != kNoNode) return proto::NODEEXISTS;
   if (IsEphemeralOwner(p.st.ephemeral_owner)) return proto::NOCHILDRENFOREPHEMERALS;

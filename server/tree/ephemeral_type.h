@@ -22,6 +22,14 @@ inline bool IsTtlOwner(int64_t owner) {
 }
 inline bool IsEphemeralOwner(int64_t owner) { return owner > 0; }
 inline int64_t TtlOf(int64_t owner) { return owner & kMaxTtlMs; }
+// When a TTL node with this mtime expires. Saturates: an mtime within the
+// TTL of the end of time (only a damaged snapshot or log holds one) never
+// expires rather than overflowing int64 (undefined; it wrapped to the past
+// and the node was reaped at once).
+inline int64_t TtlExpiry(int64_t mtime, int64_t owner) {
+  const int64_t ttl = TtlOf(owner);
+  return mtime > INT64_MAX - ttl ? INT64_MAX : mtime + ttl;
+}
 inline int64_t TtlOwner(int64_t ttl_ms) {
   return static_cast<int64_t>(kExtendedMask | static_cast<uint64_t>(ttl_ms));
 }

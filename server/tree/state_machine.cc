@@ -18,19 +18,25 @@ constexpr size_t kMaxPasswordBytes = 1024;
 
 StateMachine::StateMachine(TreeOptions options) : tree_(std::move(options)) {}
 
-Result<ApplyResult> StateMachine::Apply(const proto::LogEntry& entry, int64_t zxid) {
+Status StateMachine::CheckEntry(const proto::LogEntry& entry) {
   if (entry.format_version() != proto::LOG_FORMAT_V1) {
-    return Status::InvalidArgument("log entry at zxid " + std::to_string(zxid) +
-                                   " has unknown format_version " +
+    return Status::InvalidArgument("log entry has unknown format_version " +
                                    std::to_string(entry.format_version()) +
                                    "; this server applies only version 1 (upgrade it first)");
+  }
+  if (entry.op_case() == proto::LogEntry::OP_NOT_SET) {
+    return Status::InvalidArgument("log entry carries no op (or one this server does not know)");
+  }
+  return Status::Ok();
+}
+
+Result<ApplyResult> StateMachine::Apply(const proto::LogEntry& entry, int64_t zxid) {
+  if (Status s = CheckEntry(entry); !s.ok()) {
+    return Status::InvalidArgument("zxid " + std::to_string(zxid) + ": " + s.message());
   }
   if (zxid <= last_applied_zxid_) {
     return Status::InvalidArgument("zxid " + std::to_string(zxid) + " is not above the last applied " +
                                    std::to_string(last_applied_zxid_));
-  }
-  if (entry.op_case() == proto::LogEntry::OP_NOT_SET) {
-    return Status::InvalidArgument("log entry at zxid " + std::to_string(zxid) + " carries no op");
   }
   ApplyResult out;
   out.response.set_xid(entry.xid());

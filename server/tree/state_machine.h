@@ -46,6 +46,12 @@ class StateMachine {
   // failures (NONODE, BADVERSION, SESSIONEXPIRED...) are results, not errors.
   Result<ApplyResult> Apply(const proto::LogEntry& entry, int64_t zxid);
 
+  // The part of Apply's refusal that depends on the entry alone (format
+  // version, an op this server knows). A leader must check it before it
+  // proposes an entry someone else built (a forwarded write): once
+  // committed, an entry Apply refuses stops every replica.
+  static Status CheckEntry(const proto::LogEntry& entry);
+
   // Serves a read (exists, getData, getChildren, getACL, getEphemerals,
   // getAllChildrenNumber, multiRead, addWatch, removeWatches, checkWatches)
   // for `session_id` holding the identities `auth` (the connection's, see

@@ -49,9 +49,12 @@ Status ReadAclLists(SnapshotReader* r, std::vector<AclList>* lists) {
   uint32_t acl_count;
   ARBOR_RETURN_IF_ERROR(r->U32(&acl_count, "acl list count"));
   if (acl_count > kMaxAclLists) return Corrupt("acl list count " + std::to_string(acl_count));
-  lists->resize(acl_count);
+  // Lists are added as they are read, never sized from the count: a damaged
+  // 4-byte count once allocated 2^24 empty lists (400 MB) before the first
+  // read failed.
   std::string s;
-  for (AclList& list : *lists) {
+  for (uint32_t l = 0; l < acl_count; ++l) {
+    AclList& list = lists->emplace_back();
     uint32_t n;
     ARBOR_RETURN_IF_ERROR(r->U32(&n, "acl entry count"));
     if (n == 0 || n > kMaxAclEntries) return Corrupt("acl entry count " + std::to_string(n));
@@ -185,8 +188,29 @@ Status DataTree::Load(SnapshotReader* r, uint32_t format_version,
     // Version 1 trees started "/" and "/zookeeper" at cversion 0; ZooKeeper
     // (and version 2) start them at -1 and -2. Shifting keeps a tree loaded
     // from version 1 identical to one rebuilt by replaying the log.
-    store_.at(kRootId).st.cversion += kBuiltinRootCversion;
-    store_.at(zk).st.cversion += kBuiltinZookeeperCversion;
+    // Wrapping, as every cversion bump does: a damaged file's INT32_MIN
+    // must not overflow (undefined; found by the tree_snapshot fuzzer).
+    auto shift = [](int32_t* cversion, int32_t by) {
+      *cversion = static_cast<int32_t>(static_cast<uint32_t>(*cversion) + static_cast<uint32_t>(by));
+    };
+    shift(&store_.at(kRootId).st.cversion, kBuiltinRootCversion);
+    shift(&store_.at(zk).st.cversion, kBuiltinZookeeperCversion);
+  }
+  // "/" and the /zookeeper subtree are the server's and always persistent
+  // (clients cannot create or delete there). A snapshot claiming otherwise
+  // would let a session end or a reap delete /zookeeper and then the root
+  // itself, which has no parent: the next reap crashed.
+  std::vector<NodeId> builtin{kRootId, Lookup("/zookeeper")};
+  for (size_t i = 1; i < builtin.size(); ++i) {
+    for (NodeId c = store_.at(builtin[i]).first_child; c != kNoNode; c = store_.at(c).next_sibling) {
+      builtin.push_back(c);
+    }
+  }
+  for (NodeId id : builtin) {
+    if (store_.at(id).st.ephemeral_owner != 0) {
+      return Corrupt("built-in node " + PathOf(id) + " is not persistent (ephemeral owner " +
+                     std::to_string(store_.at(id).st.ephemeral_owner) + ")");
+    }
   }
   return Status::Ok();
 }

@@ -154,6 +154,11 @@ class ZkClientCodec : public net::ClientCodec {
       if (!close && !pending_.empty()) {
         // Replies go out in request order (the C client checks): this one
         // waits behind the replies still pending (see FlushReady).
+        if (queued_rejects_ >= options_.max_queued_rejects) {
+          return Status::InvalidArgument("more than " + std::to_string(options_.max_queued_rejects) +
+                                         " refused requests queued behind a pending reply");
+        }
+        ++queued_rejects_;
         pending_.push_back(Pending{zk->request.xid(), {}, std::move(reply), true});
         out->kind = net::Decoded::Kind::kNeedMore;
         return Status::Ok();
@@ -187,6 +192,7 @@ class ZkClientCodec : public net::ClientCodec {
     while (!pending_.empty() && pending_.front().ready) {
       out->append(pending_.front().reply);
       pending_.pop_front();
+      --queued_rejects_;
     }
   }
 
@@ -202,6 +208,7 @@ class ZkClientCodec : public net::ClientCodec {
   bool broken_ = false;  // Decode failed: the connection is closing
   int64_t last_zxid_ = 0;
   std::deque<Pending> pending_;
+  size_t queued_rejects_ = 0;  // entries of pending_ that are ready
 };
 
 }  // namespace

@@ -35,6 +35,11 @@ namespace arbor::zk {
 struct ZkCodecOptions {
   // jute.maxbuffer: a larger (or negative) frame closes the connection.
   size_t max_frame_bytes = 0xfffff;
+  // Most codec-answered rejects (malformed or refused requests) that may
+  // wait behind pending replies; one more closes the connection. The
+  // session's back-pressure counts only requests handed on, so without this
+  // a client could keep one request pending and queue replies forever.
+  size_t max_queued_rejects = 1000;
   // Four-letter words answered (others get ZooKeeper's refusal text).
   std::set<std::string> four_letter_words;
   // Server facts for four-letter words; called only when one arrives.

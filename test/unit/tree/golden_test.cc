@@ -30,7 +30,9 @@ proto::CreateMode ModeOf(const std::string& m) {
   proto::CreateMode mode = proto::PERSISTENT;
   std::string upper;
   for (char c : m) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (!m.empty()) EXPECT_TRUE(proto::CreateMode_Parse(upper, &mode)) << "unknown mode " << m;
+  if (!m.empty()) {
+    EXPECT_TRUE(proto::CreateMode_Parse(upper, &mode)) << "unknown mode " << m;
+  }
   return mode;
 }
 

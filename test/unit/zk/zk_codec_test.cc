@@ -217,6 +217,34 @@ TEST_F(ZkCodecTest, RejectWaitsBehindPendingRepliesAndDecodingGoesOn) {
   EXPECT_EQ(xids, (std::vector<int32_t>{1, 2, 3}));
 }
 
+// Found while writing the zk_codec fuzz target: a reject waiting behind a
+// pending reply was queued without bound (the session's back-pressure counts
+// only requests handed on), so a client could keep one slow request pending
+// and grow the server's memory with 12-byte malformed frames.
+TEST_F(ZkCodecTest, RejectsQueuedBehindAPendingReplyAreBounded) {
+  Connect(false);
+  proto::Request get;
+  get.set_xid(1);
+  get.mutable_get_data()->set_path("/a");
+  ASSERT_EQ(Send(get, 4).kind, Decoded::Kind::kRequest);
+  auto sasl = [](int32_t xid) {
+    std::string f("\0\0\0\x0c", 4);
+    for (int shift : {24, 16, 8, 0}) f.push_back(static_cast<char>(xid >> shift));
+    f.append("\0\0\0\x66\0\0\0\0", 8);  // sasl(102), an empty body
+    return f;
+  };
+  std::string in;
+  for (int32_t xid = 2; xid < 1002; ++xid) in += sasl(xid);  // 1000 rejects: the default bound
+  Decoded d;
+  ASSERT_TRUE(codec_->Decode(&in, &d).ok());
+  EXPECT_EQ(d.kind, Decoded::Kind::kNeedMore);
+  EXPECT_TRUE(in.empty());
+  in = sasl(1002);
+  Status s = codec_->Decode(&in, &d);
+  ASSERT_FALSE(s.ok()) << "the 1001st queued reject closes the connection";
+  EXPECT_NE(s.message().find("queued"), std::string::npos) << s.ToString();
+}
+
 TEST_F(ZkCodecTest, FrameAboveTheLimitIsAnError) {
   options_.max_frame_bytes = 100;
   codec_ = NewZkCodec(options_);
