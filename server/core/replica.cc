@@ -252,6 +252,12 @@ void Replica::OnRevalidate(uint64_t from, const proto::SessionRevalidate& r) {
 }
 
 proto::ErrorCode Replica::Admit(const proto::LogEntry& entry) const {
+  // An entry Apply would refuse must never be committed: it would stop every
+  // replica, again on every restart. Forwarded entries are built elsewhere.
+  if (Status s = tree::StateMachine::CheckEntry(entry); !s.ok()) {
+    LOG_EVERY_N(WARNING, 100) << "refusing an entry before proposing it: " << s.ToString();
+    return proto::BADARGUMENTS;
+  }
   if (!entry.has_request()) return proto::OK;
   const proto::Request& r = entry.request();
   size_t max = options_.tree.max_data_bytes;
