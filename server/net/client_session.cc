@@ -21,12 +21,23 @@ ClientSession::ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec,
                       // go back (every one of them has been applied here).
                       if (r.zxid() != 0 && r.zxid() < last_zxid_) r.set_zxid(last_zxid_);
                       if (r.zxid() > last_zxid_) last_zxid_ = r.zxid();
+                      if (!in_flight_.empty()) {
+                        if (options_.metrics != nullptr) {
+                          auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - in_flight_.front().start)
+                                        .count();
+                          options_.metrics->RequestDone(protocol_, in_flight_.front().op, static_cast<uint64_t>(us),
+                                                        r.error() != proto::OK);
+                        }
+                        in_flight_.pop_front();
+                      }
                       if (conn_ == nullptr) return;
                       std::string out;
                       codec_->EncodeResponse(r, &out);
                       conn_->Write(std::move(out));
                       if (close_after_response_) conn_->Close(Status::Ok(), /*flush_first=*/true);
-                    }}) {}
+                    }}),
+      protocol_(metrics::ProtocolOf(codec_->name())) {}
 
 Status ClientSession::OnData(Link* conn, std::string* input) {
   peer_ = conn->peer();
@@ -36,6 +47,7 @@ Status ClientSession::OnData(Link* conn, std::string* input) {
   Status s = DecodeAll(conn, input);
   in_on_data_ = false;
   if (s.ok() || conn_ == nullptr || conn_->closing()) return s;
+  if (options_.metrics != nullptr) options_.metrics->Rejected(metrics::Rejection::kBadFrame);
   // Tell the client why before closing (the error names the request when it
   // was readable); the connection alone goes, the server keeps serving.
   proto::Response r;
@@ -52,6 +64,7 @@ Status ClientSession::DecodeAll(Link* conn, std::string* input) {
   while (conn_ != nullptr && !conn_->closing()) {
     if (pipeline_.full()) {
       conn->PauseReading();  // back-pressure: resume when responses drain
+      if (options_.metrics != nullptr) options_.metrics->Rejected(metrics::Rejection::kPipelineFull);
       paused_ = true;
       return Status::Ok();
     }
@@ -93,7 +106,13 @@ Status ClientSession::HandleRequest(proto::Request request) {
   service_->Touched(this);
   if (conn_ == nullptr || conn_->closing()) return Status::Ok();  // the service ended this connection
   bool local = service_->IsLocal(request);
-  pipeline_.Add(std::move(request), local ? RequestPipeline::Kind::kLocal : RequestPipeline::Kind::kAsync);
+  // Recorded before Add: a local request is answered inside it.
+  in_flight_.push_back({options_.metrics != nullptr ? std::chrono::steady_clock::now()
+                                                    : std::chrono::steady_clock::time_point{},
+                        request.op_case()});
+  if (!pipeline_.Add(std::move(request), local ? RequestPipeline::Kind::kLocal : RequestPipeline::Kind::kAsync)) {
+    in_flight_.pop_back();
+  }
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace arbor::zk {
@@ -36,6 +37,21 @@ struct ServerFacts {
   // Every client connection of the server (both protocols), bounded by the
   // server's max_connections.
   std::vector<ConnectionFacts> connections;
+  // Request latency since start (or the last reset), every protocol.
+  uint64_t latency_count = 0;
+  double avg_latency_ms = 0;
+  uint64_t min_latency_ms = 0;
+  uint64_t max_latency_ms = 0;
+  uint64_t approximate_data_size = 0;
+  uint64_t outstanding_requests = 0;  // every connection's pipeline
+  // Filled only for the words that list them (wchc, wchp, dump).
+  struct SessionFacts {
+    int64_t id = 0;
+    int32_t timeout_ms = 0;
+    std::vector<std::string> ephemerals;
+  };
+  std::vector<SessionFacts> sessions;
+  std::vector<std::pair<std::string, int64_t>> watches;  // (path, session)
 };
 
 }  // namespace arbor::zk
