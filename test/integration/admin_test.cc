@@ -55,14 +55,14 @@ std::string Base64Of(const std::string& in) {
   return out;
 }
 
-// Python's parser, when python3-prometheus-client is installed: a second,
+// Debian Python's parser (python3-prometheus-client; /usr/bin/python3, not a pyenv one): a second,
 // independent reading of the same text. Empty when it parsed or is absent.
 std::string PythonParseError(const std::string& text) {
-  if (std::system("python3 -c 'import prometheus_client' >/dev/null 2>&1") != 0) return "";
+  if (std::system("/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1") != 0) return "";
   std::string path = MakeTempDir("arbor-metrics") + "/metrics.txt";
   std::ofstream(path) << text;
   std::string cmd =
-      "python3 -c 'import sys; from prometheus_client.parser import text_string_to_metric_families as f; "
+      "/usr/bin/python3 -c 'import sys; from prometheus_client.parser import text_string_to_metric_families as f; "
       "list(f(open(sys.argv[1]).read()))' " + path + " 2>&1";
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
