@@ -232,11 +232,21 @@ Json WatchesJson(const core::Replica& r, const Page& page) {
 Json ConnectionsJson(const core::Replica& r) {
   Json list = Json::array();
   for (const auto& [conn, c] : r.sessions().connections()) {
-    list.push_back({{"connection", conn},
-                    {"peer", c->peer()},
-                    {"protocol", c->protocol()},
-                    {"session", Hex(c->session_id())},
-                    {"outstanding", c->outstanding()}});
+    Json j{{"connection", conn},
+           {"peer", c->peer()},
+           {"protocol", c->protocol()},
+           {"session", Hex(c->session_id())},
+           {"outstanding", c->outstanding()}};
+    if (const session::ConnectionStats* s = c->stats()) {
+      j["received"] = s->received;
+      j["sent"] = s->sent;
+      j["last_op"] = s->last_op;
+      j["established_ms"] = s->established_ms;
+      j["last_latency_us"] = s->last_latency_us;
+      j["max_latency_us"] = s->max_latency_us;
+      j["avg_latency_us"] = s->latency_count == 0 ? 0 : s->latency_sum_us / s->latency_count;
+    }
+    list.push_back(std::move(j));
   }
   return Json{{"connections", list}};
 }

@@ -151,7 +151,32 @@ zk::ServerFacts ArborServer::ZkFacts(std::string_view word) const {
   f.min_latency_ms = w.min_us / 1000;
   f.max_latency_ms = w.max_us / 1000;
   f.approximate_data_size = replica_->state().tree().ApproximateBytes();
-  for (const auto& c : s.connections) f.outstanding_requests += c.outstanding;
+  if (word == "cons" || word == "stat") {
+    // The status lists connections without their figures; fill them here.
+    f.connections.clear();
+    for (const auto& [id, c] : replica_->sessions().connections()) {
+      zk::ConnectionFacts cf{c->peer(), c->protocol(), c->session_id(), c->outstanding()};
+      if (const session::ConnectionStats* st = c->stats()) {
+        cf.has_stats = true;
+        cf.received = st->received;
+        cf.sent = st->sent;
+        cf.last_op = st->last_op;
+        cf.established_ms = st->established_ms;
+        const session::SessionInfo* info = replica_->state().sessions().Find(c->session_id());
+        cf.timeout_ms = info != nullptr ? info->timeout_ms : 0;
+        cf.last_xid = st->last_xid;
+        cf.last_zxid = st->last_zxid;
+        cf.last_response_ms = st->last_response_ms;
+        cf.last_latency_ms = st->last_latency_us / 1000;
+        cf.min_latency_ms = st->min_latency_us / 1000;
+        cf.max_latency_ms = st->max_latency_us / 1000;
+        cf.avg_latency_ms = st->latency_count == 0 ? 0
+                                                   : static_cast<double>(st->latency_sum_us) / 1000.0 /
+                                                         static_cast<double>(st->latency_count);
+      }
+      f.connections.push_back(std::move(cf));
+    }
+  }
   if (word == "wchc" || word == "wchp") {
     replica_->watches().ForEach([&f](const std::string& path, int64_t session, uint8_t) {
       f.watches.emplace_back(path, session);

@@ -67,6 +67,7 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   const std::string& peer() const override { return peer_; }
   const char* protocol() const override { return codec_->name(); }
   size_t outstanding() const override { return pipeline_.outstanding(); }
+  const session::ConnectionStats* stats() const override { return &stats_; }
 
   // The connection closes once the next response (the one being produced)
   // is written: ZooKeeper's answer to a failed auth packet.
@@ -76,6 +77,9 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   enum class State { kAwaitConnect, kConnecting, kConnected, kClosed };
   Status DecodeAll(Link* conn, std::string* input);
   Status HandleRequest(proto::Request request);
+  struct InFlight;
+  // A response leaves for the request at the front of in_flight_.
+  void Measure(const InFlight& f, const proto::Response& r);
 
   Link* conn_;  // null once closed
   Link::Id conn_id_;
@@ -100,6 +104,7 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
     proto::Request::OpCase op;
   };
   std::deque<InFlight> in_flight_;
+  session::ConnectionStats stats_;
   metrics::Protocol protocol_ = metrics::Protocol::kNative;
 };
 

@@ -23,12 +23,35 @@ std::string Hex(int64_t v) {
   return buf;
 }
 
-// One line per connection, in ZooKeeper's cons format (counters we do not
-// keep per connection are omitted rather than invented).
+// ZooKeeper's four-letter op codes (Request.op2String) for cons' lop.
+const char* ZkOpCode(const std::string& op) {
+  static const std::map<std::string, const char*> kCodes = {
+      {"create", "CREA"},        {"delete", "DELE"},       {"exists", "EXIS"},      {"getData", "GETD"},
+      {"setData", "SETD"},       {"getACL", "GETA"},       {"setACL", "SETA"},      {"getChildren", "GETC"},
+      {"sync", "SYNC"},          {"check", "CHEC"},        {"multi", "MULT"},       {"multiRead", "MLTR"},
+      {"getEphemerals", "GETE"}, {"getAllChildrenNumber", "GETACN"}, {"addWatch", "ADDW"},
+      {"removeWatches", "REMW"}, {"checkWatches", "CHKW"}, {"setWatches", "SETW"}, {"auth", "AUTH"},
+      {"whoAmI", "WHOAMI"},      {"closeSession", "CLOS"}, {"ping", "PING"},      {"serverStatus", "STAT"}};
+  auto it = kCodes.find(op);
+  return it == kCodes.end() ? "NA" : it->second;
+}
+
+// One line per connection, in ZooKeeper's cons format.
 void AppendConnections(const ServerFacts& f, std::ostringstream& o) {
   for (const auto& c : f.connections) {
-    o << " /" << c.peer << "[1](queued=" << c.outstanding << ",sid=" << Hex(c.session_id)
-      << ",proto=" << c.protocol << ")\n";
+    o << " /" << c.peer << "[1](queued=" << c.outstanding;
+    if (c.has_stats) {
+      char avg[32];
+      std::snprintf(avg, sizeof avg, "%.4f", c.avg_latency_ms);
+      o << ",recved=" << c.received << ",sent=" << c.sent << ",sid=" << Hex(c.session_id)
+        << ",lop=" << ZkOpCode(c.last_op) << ",est=" << c.established_ms << ",to=" << c.timeout_ms
+        << ",lcxid=" << Hex(c.last_xid) << ",lzxid=" << Hex(c.last_zxid) << ",lresp=" << c.last_response_ms
+        << ",llat=" << c.last_latency_ms << ",minlat=" << c.min_latency_ms << ",avglat=" << avg
+        << ",maxlat=" << c.max_latency_ms;
+    } else {
+      o << ",sid=" << Hex(c.session_id);
+    }
+    o << ",proto=" << c.protocol << ")\n";
   }
 }
 
@@ -39,7 +62,9 @@ void AppendSrvrBody(const ServerFacts& f, const ZkCounters& n, std::ostringstrea
     << "Received: " << n.received << "\n"
     << "Sent: " << n.sent << "\n"
     << "Connections: " << f.connections.size() << "\n";
-  o << "Outstanding: " << f.outstanding_requests << "\n"
+  size_t outstanding = 0;
+  for (const auto& c : f.connections) outstanding += c.outstanding;
+  o << "Outstanding: " << outstanding << "\n"
     << "Zxid: " << Hex(f.zxid) << "\n"
     << "Mode: " << f.mode << "\n"
     << "Node count: " << f.node_count << "\n";
@@ -57,6 +82,8 @@ uint64_t DirBytes(const std::string& dir) {
 
 std::string Mntr(const ServerFacts& f, const ZkCounters& n) {
   std::ostringstream o;
+  size_t outstanding = 0;
+  for (const auto& c : f.connections) outstanding += c.outstanding;
   char avg[32];
   std::snprintf(avg, sizeof avg, "%.4f", f.avg_latency_ms);
   o << "zk_version\t" << kVersion << "\n"
@@ -67,7 +94,7 @@ std::string Mntr(const ServerFacts& f, const ZkCounters& n) {
     << "zk_packets_received\t" << n.received << "\n"
     << "zk_packets_sent\t" << n.sent << "\n"
     << "zk_num_alive_connections\t" << f.connections.size() << "\n"
-    << "zk_outstanding_requests\t" << f.outstanding_requests << "\n"
+    << "zk_outstanding_requests\t" << outstanding << "\n"
     << "zk_znode_count\t" << f.node_count << "\n"
     << "zk_watch_count\t" << f.watch_paths << "\n"
     << "zk_global_sessions\t" << f.session_count << "\n"

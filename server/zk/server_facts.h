@@ -16,6 +16,20 @@ struct ConnectionFacts {
   std::string protocol;  // "zookeeper" or "native"
   int64_t session_id = 0;
   size_t outstanding = 0;
+  // Filled for cons and stat when the server keeps them (has_stats).
+  bool has_stats = false;
+  uint64_t received = 0;
+  uint64_t sent = 0;
+  std::string last_op{};  // Arbor's op name ("getData")
+  int64_t established_ms = 0;
+  int32_t timeout_ms = 0;
+  int32_t last_xid = 0;
+  int64_t last_zxid = 0;
+  int64_t last_response_ms = 0;
+  uint64_t last_latency_ms = 0;
+  uint64_t min_latency_ms = 0;
+  double avg_latency_ms = 0;
+  uint64_t max_latency_ms = 0;
 };
 
 struct ServerFacts {
@@ -43,7 +57,6 @@ struct ServerFacts {
   uint64_t min_latency_ms = 0;
   uint64_t max_latency_ms = 0;
   uint64_t approximate_data_size = 0;
-  uint64_t outstanding_requests = 0;  // every connection's pipeline
   // Filled only for the words that list them (wchc, wchp, dump).
   struct SessionFacts {
     int64_t id = 0;

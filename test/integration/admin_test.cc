@@ -160,6 +160,10 @@ TEST_F(AdminSingleNode, MetricsParseAndCountersMoveWithTraffic) {
   EXPECT_EQ(mntr.find("zk_avg_latency\t0.0000"), std::string::npos) << mntr;
   EXPECT_NE(mntr.find("zk_avg_latency\t"), std::string::npos) << mntr;
   EXPECT_NE(FourLetterWord(server_->spec().zk_port, "srvr").find("Latency min/avg/max: "), std::string::npos);
+  // cons: the ZooKeeper client's connection with its real figures.
+  std::string cons = FourLetterWord(server_->spec().zk_port, "cons");
+  EXPECT_NE(cons.find("recved=5,sent=5,"), std::string::npos) << cons;
+  EXPECT_NE(cons.find("lop=GETD"), std::string::npos) << cons;
 }
 
 TEST_F(AdminSingleNode, JsonApiBrowsesTreeSessionsAndWatches) {
