@@ -8,6 +8,8 @@ PACKAGES=(
   libuv1-dev libprotobuf-dev protobuf-compiler liblmdb-dev
   libgflags-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev
+  # the admin HTTP port (server/admin): HTTP server, Prometheus text serializer, JSON
+  libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev
   # test/compat: real ZooKeeper clients (zkCli.sh, the C client, kazoo)
   zookeeper zookeeper-bin libzookeeper-mt-dev python3-kazoo python3-pytest python3-mock
   python3-objgraph  # kazoo's test_cache.py (ZkCompat.KazooOwnSuite)
@@ -15,6 +17,9 @@ PACKAGES=(
   iproute2 iptables faketime
   # test/fuzz: libFuzzer targets, built with clang in build-fuzz/ (docs/SECURITY.md)
   clang libfuzzer-14-dev
+  # the admin port's tests: a second Prometheus text parser, and headless
+  # Chromium for the web console test (test/compat/console_test.*)
+  python3-prometheus-client chromium
 )
 # The JavaScript compat test needs node and npm; a NodeSource nodejs already
 # ships npm (and conflicts with Debian's npm package), so add them only if absent.

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "server/admin/admin_server.h"
 #include "server/auth/auth_flags.h"
 #include "server/core/arbor_server.h"
 #include "server/net/peer_transport.h"
@@ -24,9 +25,16 @@ DEFINE_int32(zk_port, 0, "port of Apache ZooKeeper's client protocol (0 = off; c
 DEFINE_uint64(zk_max_frame_bytes, 0xfffff, "largest ZooKeeper frame accepted (ZooKeeper's jute.maxbuffer)");
 DEFINE_string(four_letter_words, "srvr,ruok,stat,mntr,conf,isro,envi",
               "four-letter words answered on --zk_port (4lw.commands.whitelist): comma-separated, * = all of "
-              "ruok srvr stat conf cons mntr wchs envi isro dirs");
+              "ruok srvr stat conf cons mntr wchs wchc wchp dump envi isro dirs");
 DEFINE_int32(peer_port, 7182, "port for Raft traffic between servers");
-DEFINE_int32(admin_port, 0, "HTTP admin/metrics port (not served yet; 0 = off)");
+DEFINE_int32(admin_port, 0,
+             "HTTP admin port: /health, /ready, /metrics, /api/..., the web console at / (0 = off; "
+             "docs/OPERATIONS.md)");
+DEFINE_string(admin_bind, "", "address of the admin port (empty: --bind)");
+DEFINE_string(admin_credentials_file, "",
+              "file of user:base64(sha1(user:password)) lines; their HTTP Basic credentials may use the admin "
+              "port's actions and read any znode's data (empty: actions refused)");
+DEFINE_uint64(admin_ready_max_lag, 1000, "/ready fails while the applied index is more than this behind commit");
 DEFINE_string(peers, "",
               "every voter of the cluster as id=host:peer_port,... (empty: a single node, this one)");
 DEFINE_string(cluster_name, "arbor", "peers from a cluster with another name are refused");
@@ -136,6 +144,14 @@ int main(int argc, char** argv) {
 
   uv_loop_t* loop = uv_default_loop();
   arbor::core::ArborServer server(loop, o);
+  if (FLAGS_admin_port != 0) {
+    arbor::admin::AdminOptions ao;
+    ao.bind = FLAGS_admin_bind.empty() ? FLAGS_bind : FLAGS_admin_bind;
+    ao.port = FLAGS_admin_port;
+    ao.credentials_file = FLAGS_admin_credentials_file;
+    ao.ready_max_lag = FLAGS_admin_ready_max_lag;
+    server.AddExtension(std::make_unique<arbor::admin::AdminServer>(ao));
+  }
   arbor::Status s = server.Start();
   if (!s.ok()) {
     LOG(ERROR) << "arbord failed to start: " << s.ToString();

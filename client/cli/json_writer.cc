@@ -1,79 +1,62 @@
 #include "client/cli/json_writer.h"
 
 #include <cassert>
-#include <cstdio>
 
 namespace arbor::cli {
+namespace {
 
-std::string JsonWriter::Quote(const std::string& s) {
-  std::string q = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': q += "\\\""; break;
-      case '\\': q += "\\\\"; break;
-      case '\n': q += "\\n"; break;
-      case '\r': q += "\\r"; break;
-      case '\t': q += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          q += buf;
-        } else {
-          q += static_cast<char>(c);
-        }
-    }
-  }
-  return q + "\"";
+std::string Dump(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-void JsonWriter::BeforeValue() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (!depth_.empty()) {
-    if (depth_.back()) out_ += ",";
-    depth_.back() = true;
-  }
-}
+}  // namespace
 
-JsonWriter& JsonWriter::Open(char c) {
-  BeforeValue();
-  out_ += c;
-  depth_.push_back(false);
-  return *this;
-}
+std::string JsonWriter::Quote(const std::string& s) { return Dump(nlohmann::ordered_json(s)); }
 
-JsonWriter& JsonWriter::Close(char c) {
-  assert(!depth_.empty() && !after_key_);
-  depth_.pop_back();
-  out_ += c;
-  return *this;
+std::string JsonWriter::str() const {
+  if (!started_) return "";
+  return Dump(root_) + (open_.empty() ? "\n" : "");
 }
 
 JsonWriter& JsonWriter::Key(const std::string& k) {
-  BeforeValue();
-  out_ += Quote(k) + ":";
-  after_key_ = true;
+  assert(!open_.empty() && open_.back()->is_object());
+  key_ = k;
   return *this;
 }
 
-JsonWriter& JsonWriter::String(const std::string& s) {
-  BeforeValue();
-  out_ += Quote(s);
+JsonWriter& JsonWriter::Value(nlohmann::ordered_json v) {
+  if (open_.empty()) {
+    assert(!started_);
+    root_ = std::move(v);
+    started_ = true;
+  } else if (open_.back()->is_object()) {
+    (*open_.back())[key_] = std::move(v);
+  } else {
+    open_.back()->push_back(std::move(v));
+  }
   return *this;
 }
 
-JsonWriter& JsonWriter::Int(int64_t v) {
-  BeforeValue();
-  out_ += std::to_string(v);
+JsonWriter& JsonWriter::Open(nlohmann::ordered_json container) {
+  // Where the container lands, so later members go inside it.
+  if (open_.empty()) {
+    Value(std::move(container));
+    open_.push_back(&root_);
+  } else if (open_.back()->is_object()) {
+    nlohmann::ordered_json* parent = open_.back();
+    (*parent)[key_] = std::move(container);
+    open_.push_back(&(*parent)[key_]);
+  } else {
+    nlohmann::ordered_json* parent = open_.back();
+    parent->push_back(std::move(container));
+    open_.push_back(&parent->back());
+  }
   return *this;
 }
 
-JsonWriter& JsonWriter::Bool(bool v) {
-  BeforeValue();
-  out_ += v ? "true" : "false";
+JsonWriter& JsonWriter::Close() {
+  assert(!open_.empty());
+  open_.pop_back();
   return *this;
 }
 

@@ -1,40 +1,44 @@
-// A minimal streaming JSON writer for --json output (objects, arrays,
-// strings, integers, booleans). The caller keeps Begin/End balanced; keys
-// are only valid inside objects.
+// A streaming front end to nlohmann::json for --json output (objects,
+// arrays, strings, integers, booleans): commands keep their Begin/End call
+// style while the document, its escaping and its UTF-8 handling are the
+// library's. The caller keeps Begin/End balanced; keys are only valid inside
+// objects. Members keep the order they were written in.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace arbor::cli {
 
 class JsonWriter {
  public:
-  JsonWriter& BeginObject() { return Open('{'); }
-  JsonWriter& EndObject() { return Close('}'); }
-  JsonWriter& BeginArray() { return Open('['); }
-  JsonWriter& EndArray() { return Close(']'); }
+  JsonWriter& BeginObject() { return Open(nlohmann::ordered_json::object()); }
+  JsonWriter& EndObject() { return Close(); }
+  JsonWriter& BeginArray() { return Open(nlohmann::ordered_json::array()); }
+  JsonWriter& EndArray() { return Close(); }
   JsonWriter& Key(const std::string& k);
-  JsonWriter& String(const std::string& s);
-  JsonWriter& Int(int64_t v);
-  JsonWriter& Bool(bool v);
-  // The document so far, plus a newline when complete.
-  std::string str() const { return out_ + (depth_.empty() ? "\n" : ""); }
+  JsonWriter& String(const std::string& s) { return Value(s); }
+  JsonWriter& Int(int64_t v) { return Value(v); }
+  JsonWriter& Bool(bool v) { return Value(v); }
+  // The document so far (compact), plus a newline when complete.
+  std::string str() const;
 
-  // `s` as a quoted JSON string: control characters, quotes and
-  // backslashes escaped; other bytes copied (znode data is bytes, usually
-  // UTF-8).
+  // `s` as a quoted JSON string. Znode data is bytes: bytes that are not
+  // valid UTF-8 become U+FFFD, so the output is always valid JSON.
   static std::string Quote(const std::string& s);
 
  private:
-  JsonWriter& Open(char c);
-  JsonWriter& Close(char c);
-  void BeforeValue();
+  JsonWriter& Open(nlohmann::ordered_json container);
+  JsonWriter& Close();
+  JsonWriter& Value(nlohmann::ordered_json v);
 
-  std::string out_;
-  std::vector<bool> depth_;  // per open container: has it a member yet
-  bool after_key_ = false;
+  nlohmann::ordered_json root_;
+  std::vector<nlohmann::ordered_json*> open_;  // containers not yet closed, innermost last
+  std::string key_;                            // the pending key inside an object
+  bool started_ = false;
 };
 
 }  // namespace arbor::cli

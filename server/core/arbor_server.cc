@@ -27,7 +27,7 @@ Status ArborServer::Start() {
   if (options_.peers.empty()) options_.peers[options_.id] = options_.bind + ":" + std::to_string(options_.peer_port);
   auto dir = storage::DataDir::Open(options_.data_dir, options_.storage);
   if (!dir.ok()) return dir.status();
-  disk_ = std::make_unique<LmdbDisk>(loop_, std::move(dir).value());
+  disk_ = std::make_unique<LmdbDisk>(loop_, std::move(dir).value(), &metrics_);
 
   net::PeerTransportOptions po;
   po.self_id = options_.id;
@@ -46,15 +46,17 @@ Status ArborServer::Start() {
       [this] {
         replica_->Tick();
         if (clock_.NowMs() - last_status_ms_ >= 1000) WriteStatusFile();
+        for (auto& e : extensions_) e->Tick(clock_.NowMs());
       },
       [this] { replica_->Poll(); });
 
-  Env env{&clock_, pump_.get(), &entropy_, peers_.get(), disk_.get()};
+  Env env{&clock_, pump_.get(), &entropy_, peers_.get(), disk_.get(), &metrics_};
   replica_ = std::make_unique<Replica>(options_, env);
   ARBOR_RETURN_IF_ERROR(transport_->Start());
   ARBOR_RETURN_IF_ERROR(replica_->Start());
   pump_->Start();
   ARBOR_RETURN_IF_ERROR(StartListeners());
+  for (auto& e : extensions_) ARBOR_RETURN_IF_ERROR(e->Start(this));
   LOG(INFO) << "arbord " << options_.id << " serving clients on " << options_.bind << ":" << client_port()
             << ", peers on " << peer_port() << ", data in " << options_.data_dir;
   return Status::Ok();
@@ -66,7 +68,7 @@ Status ArborServer::StartListeners() {
   lo.port = options_.client_port;
   lo.max_connections = options_.max_connections;
   lo.limits.max_input_bytes = options_.max_frame_bytes + kFrameHeaderBytes;
-  net::ClientSessionOptions so{options_.max_outstanding_per_connection};
+  net::ClientSessionOptions so{options_.max_outstanding_per_connection, &metrics_};
   listeners_.push_back({"native", std::make_unique<net::TcpListener>(loop_, lo, [this, so](net::Connection* c) {
                           return std::make_unique<net::ClientSession>(
                               c, net::NewNativeCodec(options_.max_frame_bytes), replica_.get(), so);
@@ -78,7 +80,7 @@ Status ArborServer::StartListeners() {
     return Status::InvalidArgument(error);
   }
   zk_codec_options_.max_frame_bytes = options_.zk_max_frame_bytes;
-  zk_codec_options_.facts = [this] { return ToZkFacts(replica_->GetStatus()); };
+  zk_codec_options_.facts = [this](std::string_view word) { return ZkFacts(word); };
   zk_codec_options_.counters = &zk_counters_;
   net::ListenerOptions zo = lo;
   zo.port = options_.zk_port;
@@ -95,6 +97,7 @@ Status ArborServer::StartListeners() {
 void ArborServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  for (auto& e : extensions_) e->Stop();
   if (pump_) pump_->Close();
   for (auto& l : listeners_) l.tcp->Close(Status::Ok());
   if (transport_) transport_->Close();
@@ -104,6 +107,7 @@ void ArborServer::Stop() {
 
 void ArborServer::Shutdown(std::function<void()> stopped) {
   if (stopped_) return;
+  shutting_down_ = true;
   for (auto& l : listeners_) l.tcp->StopAccepting();
   replica_->Shutdown([this, stopped = std::move(stopped)] {
     Stop();
@@ -123,6 +127,73 @@ void ArborServer::WriteStatusFile() {
     std::fclose(f);
     std::rename(tmp.c_str(), path.c_str());
   }
+}
+
+}  // namespace arbor::core
+
+namespace arbor::core {
+
+std::vector<ArborServer::ListenerInfo> ArborServer::listener_info() const {
+  std::vector<ListenerInfo> out;
+  for (const auto& l : listeners_) {
+    out.push_back({l.name, l.tcp->port(), l.tcp->connection_count(), l.tcp->accepted_total(),
+                   l.tcp->rejected_total()});
+  }
+  return out;
+}
+
+zk::ServerFacts ArborServer::ZkFacts(std::string_view word) const {
+  ServerStatus s = replica_->GetStatus();
+  zk::ServerFacts f = ToZkFacts(s);
+  metrics::ServerMetrics::LatencyWindow w = metrics_.latency_window();
+  f.latency_count = w.count;
+  f.avg_latency_ms = w.count == 0 ? 0 : static_cast<double>(w.sum_us) / 1000.0 / static_cast<double>(w.count);
+  f.min_latency_ms = w.min_us / 1000;
+  f.max_latency_ms = w.max_us / 1000;
+  f.approximate_data_size = replica_->state().tree().ApproximateBytes();
+  if (word == "cons" || word == "stat") {
+    // The status lists connections without their figures; fill them here.
+    f.connections.clear();
+    for (const auto& [id, c] : replica_->sessions().connections()) {
+      zk::ConnectionFacts cf{c->peer(), c->protocol(), c->session_id(), c->outstanding()};
+      if (const session::ConnectionStats* st = c->stats()) {
+        cf.has_stats = true;
+        cf.received = st->received;
+        cf.sent = st->sent;
+        cf.last_op = st->last_op;
+        cf.established_ms = st->established_ms;
+        const session::SessionInfo* info = replica_->state().sessions().Find(c->session_id());
+        cf.timeout_ms = info != nullptr ? info->timeout_ms : 0;
+        cf.last_xid = st->last_xid;
+        cf.last_zxid = st->last_zxid;
+        cf.last_response_ms = st->last_response_ms;
+        cf.last_latency_ms = st->last_latency_us / 1000;
+        cf.min_latency_ms = st->min_latency_us / 1000;
+        cf.max_latency_ms = st->max_latency_us / 1000;
+        cf.avg_latency_ms = st->latency_count == 0 ? 0
+                                                   : static_cast<double>(st->latency_sum_us) / 1000.0 /
+                                                         static_cast<double>(st->latency_count);
+      }
+      f.connections.push_back(std::move(cf));
+    }
+  }
+  if (word == "wchc" || word == "wchp") {
+    replica_->watches().ForEach([&f](const std::string& path, int64_t session, uint8_t) {
+      f.watches.emplace_back(path, session);
+    });
+  }
+  if (word == "dump") {
+    for (const auto& [id, info] : replica_->state().sessions().all()) {
+      zk::ServerFacts::SessionFacts sf;
+      sf.id = id;
+      sf.timeout_ms = info.timeout_ms;
+      proto::GetEphemeralsResponse eph;
+      replica_->state().tree().GetEphemerals(id, "/", &eph);
+      sf.ephemerals.assign(eph.paths().begin(), eph.paths().end());
+      f.sessions.push_back(std::move(sf));
+    }
+  }
+  return f;
 }
 
 }  // namespace arbor::core

@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/core/host_extension.h"
 #include "server/core/replica.h"
 #include "server/core/server_options.h"
 #include "server/core/uv_env.h"
+#include "server/metrics/server_metrics.h"
 #include "server/net/peer_transport.h"
 #include "server/net/tcp_listener.h"
 #include "server/zk/zk_codec.h"
@@ -29,6 +31,9 @@ class ArborServer {
  public:
   ArborServer(uv_loop_t* loop, ServerOptions options);
   ~ArborServer();
+
+  // Runs `extension` with this server (before Start()).
+  void AddExtension(std::unique_ptr<HostExtension> extension) { extensions_.push_back(std::move(extension)); }
 
   // Recovers from the data directory (newest valid snapshot + log), then
   // listens on the client and peer ports.
@@ -44,6 +49,22 @@ class ArborServer {
   int peer_port() const;
   int zk_port() const;
   const Replica& replica() const { return *replica_; }
+  uv_loop_t* loop() const { return loop_; }
+  const ServerOptions& options() const { return options_; }
+  // Written by the loop, storage and snapshot threads; read by anyone.
+  metrics::ServerMetrics& metrics() { return metrics_; }
+  // SIGTERM arrived: draining before the stop.
+  bool shutting_down() const { return shutting_down_; }
+  struct ListenerInfo {
+    std::string name;  // "native", "zookeeper"
+    int port = 0;
+    size_t connections = 0;
+    uint64_t accepted_total = 0;
+    uint64_t rejected_total = 0;  // over --max_connections
+  };
+  std::vector<ListenerInfo> listener_info() const;
+  // What four-letter words report; `word` decides which lists are filled.
+  zk::ServerFacts ZkFacts(std::string_view word) const;
 
  private:
   struct Listener {
@@ -64,6 +85,9 @@ class ArborServer {
   std::unique_ptr<Replica> replica_;
   std::vector<Listener> listeners_;
   zk::ZkCounters zk_counters_;
+  metrics::ServerMetrics metrics_;
+  std::vector<std::unique_ptr<HostExtension>> extensions_;
+  bool shutting_down_ = false;
   zk::ZkCodecOptions zk_codec_options_;
   int64_t last_status_ms_ = 0;
   bool stopped_ = false;

@@ -19,6 +19,7 @@
 
 #include "common/status.h"
 #include "proto/peer.pb.h"
+#include "server/metrics/server_metrics.h"
 #include "proto/raft.pb.h"
 #include "server/raft/storage.h"
 #include "server/storage/log_store.h"
@@ -106,6 +107,9 @@ struct Env {
   Entropy* entropy = nullptr;
   PeerNetwork* peers = nullptr;
   ReplicaDisk* disk = nullptr;
+  // Counters the replica bumps on the loop thread (rejections); null: the
+  // replica keeps a private instance nobody reads (the simulator).
+  metrics::ServerMetrics* metrics = nullptr;
 };
 
 }  // namespace arbor::core

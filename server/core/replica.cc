@@ -15,7 +15,12 @@
 namespace arbor::core {
 
 Replica::Replica(ServerOptions options, Env env)
-    : options_(std::move(options)), env_(env), sessions_(options_.tick_ms) {}
+    : options_(std::move(options)), env_(env), sessions_(options_.tick_ms) {
+  if (env_.metrics == nullptr) {
+    own_metrics_ = std::make_unique<metrics::ServerMetrics>();
+    env_.metrics = own_metrics_.get();
+  }
+}
 
 Replica::~Replica() = default;
 
@@ -161,6 +166,7 @@ void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
   if (!serving_) {
     // No leader, or no proof that our reports reach it: the client must try
     // another server (ZooKeeper's follower refuses clients while it syncs).
+    env_.metrics->Rejected(metrics::Rejection::kNotServing);
     resp.set_error(proto::CONNECTIONLOSS);
     s->CompleteConnect(resp);
     return;
@@ -169,6 +175,7 @@ void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
     // The client has seen a newer state than ours: it must go elsewhere.
     LOG(INFO) << "refusing client " << s->peer() << ": it has seen zxid " << req.last_zxid_seen()
               << ", this server has applied only " << sm_->last_applied_zxid();
+    env_.metrics->Rejected(metrics::Rejection::kClientAhead);
     resp.set_error(proto::CONNECTIONLOSS);
     s->CompleteConnect(resp);
     return;
@@ -261,15 +268,15 @@ proto::ErrorCode Replica::Admit(const proto::LogEntry& entry) const {
   if (!entry.has_request()) return proto::OK;
   const proto::Request& r = entry.request();
   size_t max = options_.tree.max_data_bytes;
-  if (r.has_create() && r.create().data().size() > max) return proto::BADARGUMENTS;
-  if (r.has_set_data() && r.set_data().data().size() > max) return proto::BADARGUMENTS;
-  if (r.has_multi()) {
-    for (const auto& op : r.multi().ops()) {
-      if (op.has_create() && op.create().data().size() > max) return proto::BADARGUMENTS;
-      if (op.has_set_data() && op.set_data().data().size() > max) return proto::BADARGUMENTS;
-    }
+  bool too_large = (r.has_create() && r.create().data().size() > max) ||
+                   (r.has_set_data() && r.set_data().data().size() > max);
+  for (const auto& op : r.multi().ops()) {
+    too_large = too_large || (op.has_create() && op.create().data().size() > max) ||
+                (op.has_set_data() && op.set_data().data().size() > max);
   }
-  return proto::OK;
+  if (!too_large) return proto::OK;
+  env_.metrics->Rejected(metrics::Rejection::kDataTooLarge);
+  return proto::BADARGUMENTS;
 }
 
 int64_t Replica::Stamp() {
@@ -322,6 +329,7 @@ proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r
       resp.set_error(ids == nullptr ? proto::AUTHFAILED
                                     : auth::Authenticate(options_.auth, r.auth().scheme(), r.auth().auth(), ip, ids));
       if (resp.error() != proto::OK) {
+        env_.metrics->Rejected(metrics::Rejection::kAuthFailed);
         LOG(WARNING) << "auth (scheme '" << r.auth().scheme() << "') from " << s->peer()
                      << " failed; closing the connection as ZooKeeper does";
         s->CloseAfterNextResponse();
@@ -348,6 +356,7 @@ proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r
 void Replica::StartAsync(net::ClientSession* s, uint64_t seq, const proto::Request& r) {
   if (!serving_) {
     // Connections are closed as serving stops; a request can only race it.
+    env_.metrics->Rejected(metrics::Rejection::kNotServing);
     s->Terminate(proto::CONNECTIONLOSS, Status::Unavailable("not serving"));
     return;
   }

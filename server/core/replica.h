@@ -120,6 +120,7 @@ class Replica : public net::ClientService, public Applier {
 
   ServerOptions options_;
   Env env_;
+  std::unique_ptr<metrics::ServerMetrics> own_metrics_;  // when the Env brings none
   std::unique_ptr<tree::StateMachine> sm_;
   tree::WatchManager watches_;
   session::SessionManager sessions_;

@@ -87,6 +87,7 @@ void Replica::InstallSnapshot(const raft::SnapshotMetadata& meta) {
                  << sm.status().ToString();
   sm_ = std::move(sm).value();
   ++snapshots_installed_;
+  env_.metrics->SnapshotReceived();
   snapshots_->Restored(meta.index());
   LOG(INFO) << "installed snapshot at index " << meta.index() << " from the leader (" << sm_->tree().node_count()
             << " znodes)";

@@ -80,7 +80,8 @@ void UvPump::OnTimer(uv_timer_t* t) { static_cast<UvPump*>(t->data)->tick_(); }
 
 // ---- LmdbDisk --------------------------------------------------------------
 
-LmdbDisk::LmdbDisk(uv_loop_t* loop, std::unique_ptr<storage::DataDir> dir) : loop_(loop), dir_(std::move(dir)) {}
+LmdbDisk::LmdbDisk(uv_loop_t* loop, std::unique_ptr<storage::DataDir> dir, metrics::ServerMetrics* metrics)
+    : loop_(loop), dir_(std::move(dir)), metrics_(metrics) {}
 
 LmdbDisk::~LmdbDisk() { CHECK(!started_ || stopped_) << "LmdbDisk destroyed without Stop()"; }
 
@@ -96,6 +97,11 @@ void LmdbDisk::Start(CompletionFn on_done) {
   completions_ = std::make_unique<storage::CompletionQueue>([this] { uv_async_send(&async_); });
   thread_ = std::make_unique<storage::StorageThread>(
       dir_->log(), dir_->snapshots(), [this](const std::vector<storage::Completion>& done) { completions_->Push(done); });
+  if (metrics_ != nullptr) {
+    thread_->set_group_observer([m = metrics_](uint64_t us, uint64_t batches, uint64_t entries, uint64_t bytes) {
+      m->GroupCommitted(us, batches, entries, bytes);
+    });
+  }
   thread_->Start();
   saver_ = std::make_unique<storage::SnapshotSaver>(dir_->snapshots(), thread_.get());
   started_ = true;
@@ -141,9 +147,15 @@ Result<std::unique_ptr<storage::SnapshotBodyWriter>> LmdbDisk::CreateSnapshot(co
 
 Status LmdbDisk::SaveSnapshot(const raft::SnapshotMetadata& meta, std::shared_ptr<const std::string> image) {
   uint64_t index = meta.index();
+  auto start = std::chrono::steady_clock::now();
   return saver_->Start(
       meta, [image](ByteSink* out) { return out->Append(*image); },
-      [index](const Status& st, uint64_t) {
+      [index, start, image, m = metrics_](const Status& st, uint64_t) {
+        // On the saver thread, its only writer of the snapshot metrics.
+        if (m != nullptr) {
+          auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+          m->SnapshotSaved(static_cast<uint64_t>(us.count()), image->size(), st.ok());
+        }
         if (st.ok()) {
           LOG(INFO) << "snapshot at index " << index << " is durable";
         } else {

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "server/core/env.h"
+#include "server/metrics/server_metrics.h"
 #include "server/net/peer_transport.h"
 #include "server/storage/data_dir.h"
 #include "server/storage/snapshot_saver.h"
@@ -75,7 +76,9 @@ class UvPeerNetwork : public PeerNetwork {
 // snapshot files written on the saver thread.
 class LmdbDisk : public ReplicaDisk {
  public:
-  LmdbDisk(uv_loop_t* loop, std::unique_ptr<storage::DataDir> dir);
+  // `metrics` (may be null) gets group commit and snapshot figures from the
+  // storage and saver threads.
+  LmdbDisk(uv_loop_t* loop, std::unique_ptr<storage::DataDir> dir, metrics::ServerMetrics* metrics = nullptr);
   ~LmdbDisk() override;
 
   raft::Storage* log() override { return dir_->log(); }
@@ -99,6 +102,7 @@ class LmdbDisk : public ReplicaDisk {
 
   uv_loop_t* loop_;
   std::unique_ptr<storage::DataDir> dir_;
+  metrics::ServerMetrics* metrics_;
   CompletionFn on_done_;
   uv_async_t async_;
   std::unique_ptr<storage::CompletionQueue> completions_;

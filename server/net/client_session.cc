@@ -2,7 +2,21 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
+
+#include "common/ops.h"
+
 namespace arbor::net {
+namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+using session::ConnectionStats;
 
 ClientSession::ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec,
                              ClientService* service, ClientSessionOptions options)
@@ -21,12 +35,17 @@ ClientSession::ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec,
                       // go back (every one of them has been applied here).
                       if (r.zxid() != 0 && r.zxid() < last_zxid_) r.set_zxid(last_zxid_);
                       if (r.zxid() > last_zxid_) last_zxid_ = r.zxid();
+                      if (!in_flight_.empty()) {
+                        Measure(in_flight_.front(), r);
+                        in_flight_.pop_front();
+                      }
                       if (conn_ == nullptr) return;
                       std::string out;
                       codec_->EncodeResponse(r, &out);
                       conn_->Write(std::move(out));
                       if (close_after_response_) conn_->Close(Status::Ok(), /*flush_first=*/true);
-                    }}) {}
+                    }}),
+      protocol_(metrics::ProtocolOf(codec_->name())) {}
 
 Status ClientSession::OnData(Link* conn, std::string* input) {
   peer_ = conn->peer();
@@ -36,6 +55,7 @@ Status ClientSession::OnData(Link* conn, std::string* input) {
   Status s = DecodeAll(conn, input);
   in_on_data_ = false;
   if (s.ok() || conn_ == nullptr || conn_->closing()) return s;
+  if (options_.metrics != nullptr) options_.metrics->Rejected(metrics::Rejection::kBadFrame);
   // Tell the client why before closing (the error names the request when it
   // was readable); the connection alone goes, the server keeps serving.
   proto::Response r;
@@ -52,6 +72,7 @@ Status ClientSession::DecodeAll(Link* conn, std::string* input) {
   while (conn_ != nullptr && !conn_->closing()) {
     if (pipeline_.full()) {
       conn->PauseReading();  // back-pressure: resume when responses drain
+      if (options_.metrics != nullptr) options_.metrics->Rejected(metrics::Rejection::kPipelineFull);
       paused_ = true;
       return Status::Ok();
     }
@@ -93,7 +114,14 @@ Status ClientSession::HandleRequest(proto::Request request) {
   service_->Touched(this);
   if (conn_ == nullptr || conn_->closing()) return Status::Ok();  // the service ended this connection
   bool local = service_->IsLocal(request);
-  pipeline_.Add(std::move(request), local ? RequestPipeline::Kind::kLocal : RequestPipeline::Kind::kAsync);
+  // Recorded before Add: a local request is answered inside it.
+  ++stats_.received;
+  stats_.last_op = ops::TraitsOf(request.op_case()).name;
+  stats_.last_xid = request.xid();
+  in_flight_.push_back({std::chrono::steady_clock::now(), request.op_case()});
+  if (!pipeline_.Add(std::move(request), local ? RequestPipeline::Kind::kLocal : RequestPipeline::Kind::kAsync)) {
+    in_flight_.pop_back();
+  }
   return Status::Ok();
 }
 
@@ -109,6 +137,7 @@ void ClientSession::CompleteConnect(const proto::ConnectResponse& response) {
   }
   session_id_ = response.session_id();
   state_ = State::kConnected;
+  stats_.established_ms = WallMs();
 }
 
 void ClientSession::Complete(uint64_t seq, proto::Response response) {
@@ -121,8 +150,24 @@ void ClientSession::Complete(uint64_t seq, proto::Response response) {
   }
 }
 
+void ClientSession::Measure(const InFlight& f, const proto::Response& r) {
+  auto now = std::chrono::steady_clock::now();
+  auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - f.start).count());
+  if (options_.metrics != nullptr) options_.metrics->RequestDone(protocol_, f.op, us, r.error() != proto::OK);
+  ConnectionStats& s = stats_;
+  ++s.sent;
+  s.last_zxid = r.zxid();
+  s.last_response_ms = WallMs();
+  s.last_latency_us = us;
+  s.min_latency_us = s.latency_count == 0 ? us : std::min(s.min_latency_us, us);
+  s.max_latency_us = std::max(s.max_latency_us, us);
+  s.latency_sum_us += us;
+  ++s.latency_count;
+}
+
 void ClientSession::SendEvent(const proto::WatchEvent& event) {
   if (conn_ == nullptr) return;
+  ++stats_.sent;
   std::string out;
   codec_->EncodeEvent(event, &out);
   conn_->Write(std::move(out));

@@ -6,11 +6,14 @@
 // Threading: loop thread only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 
 #include "server/net/client_codec.h"
 #include "server/net/link.h"
+#include "server/metrics/server_metrics.h"
 #include "server/net/request_pipeline.h"
 #include "server/session/client_handle.h"
 
@@ -39,6 +42,7 @@ class ClientService {
 
 struct ClientSessionOptions {
   size_t max_outstanding = 1000;  // pipelined requests per connection
+  metrics::ServerMetrics* metrics = nullptr;  // null: nothing measured (loop thread writes it)
 };
 
 class ClientSession : public ConnectionHandler, public session::ClientHandle {
@@ -63,6 +67,7 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   const std::string& peer() const override { return peer_; }
   const char* protocol() const override { return codec_->name(); }
   size_t outstanding() const override { return pipeline_.outstanding(); }
+  const session::ConnectionStats* stats() const override { return &stats_; }
 
   // The connection closes once the next response (the one being produced)
   // is written: ZooKeeper's answer to a failed auth packet.
@@ -72,6 +77,9 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   enum class State { kAwaitConnect, kConnecting, kConnected, kClosed };
   Status DecodeAll(Link* conn, std::string* input);
   Status HandleRequest(proto::Request request);
+  struct InFlight;
+  // A response leaves for the request at the front of in_flight_.
+  void Measure(const InFlight& f, const proto::Response& r);
 
   Link* conn_;  // null once closed
   Link::Id conn_id_;
@@ -89,6 +97,15 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   proto::ErrorCode fatal_code_ = proto::MARSHALLINGERROR;
   int64_t session_id_ = 0;
   int64_t last_zxid_ = 0;  // highest zxid sent on this connection
+  // Requests in the pipeline, oldest first: responses leave in arrival
+  // order, one per request, so the front is the one being answered.
+  struct InFlight {
+    std::chrono::steady_clock::time_point start;
+    proto::Request::OpCase op;
+  };
+  std::deque<InFlight> in_flight_;
+  session::ConnectionStats stats_;
+  metrics::Protocol protocol_ = metrics::Protocol::kNative;
 };
 
 }  // namespace arbor::net

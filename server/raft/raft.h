@@ -84,6 +84,7 @@ class Raft {
   RaftLog& log() { return log_; }
   const RaftLog& log() const { return log_; }
   ProgressTracker& tracker() { return tracker_; }
+  const ProgressTracker& tracker() const { return tracker_; }
   const Config& config() const { return config_; }
 
   // Outboxes, drained by RawNode::GetReady.

@@ -36,6 +36,7 @@ class ProgressTracker {
 
   Progress* Get(uint64_t id);
   std::map<uint64_t, Progress>& progress() { return progress_; }
+  const std::map<uint64_t, Progress>& progress() const { return progress_; }
 
   // Highest index acknowledged by a majority of voters.
   uint64_t Committed() const;

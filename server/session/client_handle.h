@@ -15,6 +15,23 @@
 
 namespace arbor::session {
 
+// What one connection did, for ZooKeeper's `cons` and the admin port
+// (times are wall-clock ms, latencies microseconds).
+struct ConnectionStats {
+  int64_t established_ms = 0;
+  uint64_t received = 0;  // requests
+  uint64_t sent = 0;      // responses and watch events
+  const char* last_op = "NA";
+  int32_t last_xid = 0;
+  int64_t last_zxid = 0;
+  int64_t last_response_ms = 0;
+  uint64_t last_latency_us = 0;
+  uint64_t min_latency_us = 0;
+  uint64_t max_latency_us = 0;
+  uint64_t latency_sum_us = 0;
+  uint64_t latency_count = 0;
+};
+
 class ClientHandle {
  public:
   virtual ~ClientHandle() = default;
@@ -26,6 +43,8 @@ class ClientHandle {
   virtual const std::string& peer() const = 0;  // "host:port"
   virtual const char* protocol() const = 0;    // "native", "zookeeper"
   virtual size_t outstanding() const = 0;      // requests in its pipeline
+  // Per-connection figures, when the carrier keeps them (null otherwise).
+  virtual const ConnectionStats* stats() const { return nullptr; }
 
   // Answers the handshake. A non-OK error or timeout 0 closes the
   // connection after the answer is written.

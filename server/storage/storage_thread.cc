@@ -177,6 +177,7 @@ void StorageThread::CommitWrites(std::vector<Op>* group, std::vector<Completion>
   if (const int delay_ms = SyncDelayMs(); delay_ms > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   }
+  const auto write_start = std::chrono::steady_clock::now();
   Status s = log_->Write(batches);
   if (!s.ok()) {
     // Never retry: after a failed commit or fsync the kernel may have
@@ -189,6 +190,16 @@ void StorageThread::CommitWrites(std::vector<Op>* group, std::vector<Completion>
   Result<uint64_t> term = log_->Term(last);
   CHECK(term.ok()) << term.status().ToString();
   for (const Op& op : *group) done->push_back(Completion{Completion::Kind::kWrite, op.seq, last, *term, {}});
+  if (group_observer_) {
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+    for (const Op& op : *group) {
+      entries += op.batch.entries.size();
+      bytes += op.batch.ByteSize();
+    }
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - write_start);
+    group_observer_(static_cast<uint64_t>(us.count()), group->size(), entries, bytes);
+  }
   std::lock_guard<std::mutex> l(mu_);
   ++groups_;
   batches_ += group->size();

@@ -83,6 +83,11 @@ class StorageThread {
   // queue_batches_max batches wait: a Submit now would answer Busy.
   bool QueueFull() const;
 
+  // Called on the storage thread after each group commit with how long the
+  // LMDB transaction and its sync took, the batches, entries and entry bytes
+  // it wrote (metrics). Set before Start().
+  using GroupObserver = std::function<void(uint64_t write_us, uint64_t batches, uint64_t entries, uint64_t bytes)>;
+  void set_group_observer(GroupObserver observer) { group_observer_ = std::move(observer); }
   // Groups committed so far (each one transaction and one sync).
   uint64_t groups_committed() const;
   uint64_t batches_committed() const;
@@ -105,6 +110,7 @@ class StorageThread {
   LogStore* const log_;
   SnapshotStore* const snapshots_;
   const CompletionFn on_complete_;
+  GroupObserver group_observer_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -61,6 +61,13 @@ class WatchManager {
   uint8_t KindsOf(std::string_view path, int64_t session) const;
   size_t path_count() const { return by_path_.size(); }
   size_t session_count() const { return by_session_.size(); }
+  // Calls fn(path, session, kinds) for every watch (admin listings).
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (const auto& [path, watchers] : by_path_) {
+      for (const Watcher& w : watchers) fn(path, w.session, w.kinds);
+    }
+  }
   // Sessions holding at least one watch, ascending (checks and tests).
   std::vector<int64_t> Sessions() const {
     std::vector<int64_t> out;

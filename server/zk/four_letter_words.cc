@@ -6,13 +6,14 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 namespace arbor::zk {
 namespace {
 
-constexpr std::array<const char*, 10> kCommands = {"ruok", "srvr", "stat", "conf", "cons",
-                                                   "mntr", "wchs", "envi", "isro", "dirs"};
+constexpr std::array<const char*, 13> kCommands = {"ruok", "srvr", "stat", "conf", "cons", "mntr", "wchs",
+                                                   "wchc", "wchp", "dump", "envi", "isro", "dirs"};
 // The version clients see: ZooKeeper's protocol level we follow, marked as Arbor.
 constexpr const char* kVersion = "3.8.0-arbor";
 
@@ -22,18 +23,42 @@ std::string Hex(int64_t v) {
   return buf;
 }
 
-// One line per connection, in ZooKeeper's cons format (counters we do not
-// keep per connection are omitted rather than invented).
+// ZooKeeper's four-letter op codes (Request.op2String) for cons' lop.
+const char* ZkOpCode(const std::string& op) {
+  static const std::map<std::string, const char*> kCodes = {
+      {"create", "CREA"},        {"delete", "DELE"},       {"exists", "EXIS"},      {"getData", "GETD"},
+      {"setData", "SETD"},       {"getACL", "GETA"},       {"setACL", "SETA"},      {"getChildren", "GETC"},
+      {"sync", "SYNC"},          {"check", "CHEC"},        {"multi", "MULT"},       {"multiRead", "MLTR"},
+      {"getEphemerals", "GETE"}, {"getAllChildrenNumber", "GETACN"}, {"addWatch", "ADDW"},
+      {"removeWatches", "REMW"}, {"checkWatches", "CHKW"}, {"setWatches", "SETW"}, {"auth", "AUTH"},
+      {"whoAmI", "WHOAMI"},      {"closeSession", "CLOS"}, {"ping", "PING"},      {"serverStatus", "STAT"}};
+  auto it = kCodes.find(op);
+  return it == kCodes.end() ? "NA" : it->second;
+}
+
+// One line per connection, in ZooKeeper's cons format.
 void AppendConnections(const ServerFacts& f, std::ostringstream& o) {
   for (const auto& c : f.connections) {
-    o << " /" << c.peer << "[1](queued=" << c.outstanding << ",sid=" << Hex(c.session_id)
-      << ",proto=" << c.protocol << ")\n";
+    o << " /" << c.peer << "[1](queued=" << c.outstanding;
+    if (c.has_stats) {
+      char avg[32];
+      std::snprintf(avg, sizeof avg, "%.4f", c.avg_latency_ms);
+      o << ",recved=" << c.received << ",sent=" << c.sent << ",sid=" << Hex(c.session_id)
+        << ",lop=" << ZkOpCode(c.last_op) << ",est=" << c.established_ms << ",to=" << c.timeout_ms
+        << ",lcxid=" << Hex(c.last_xid) << ",lzxid=" << Hex(c.last_zxid) << ",lresp=" << c.last_response_ms
+        << ",llat=" << c.last_latency_ms << ",minlat=" << c.min_latency_ms << ",avglat=" << avg
+        << ",maxlat=" << c.max_latency_ms;
+    } else {
+      o << ",sid=" << Hex(c.session_id);
+    }
+    o << ",proto=" << c.protocol << ")\n";
   }
 }
 
 void AppendSrvrBody(const ServerFacts& f, const ZkCounters& n, std::ostringstream& o) {
-  // Arbor does not measure request latency yet: ZooKeeper's empty-window form.
-  o << "Latency min/avg/max: 0/0.0/0\n"
+  char avg[32];
+  std::snprintf(avg, sizeof avg, "%.4f", f.avg_latency_ms);
+  o << "Latency min/avg/max: " << f.min_latency_ms << "/" << avg << "/" << f.max_latency_ms << "\n"
     << "Received: " << n.received << "\n"
     << "Sent: " << n.sent << "\n"
     << "Connections: " << f.connections.size() << "\n";
@@ -59,11 +84,13 @@ std::string Mntr(const ServerFacts& f, const ZkCounters& n) {
   std::ostringstream o;
   size_t outstanding = 0;
   for (const auto& c : f.connections) outstanding += c.outstanding;
+  char avg[32];
+  std::snprintf(avg, sizeof avg, "%.4f", f.avg_latency_ms);
   o << "zk_version\t" << kVersion << "\n"
     << "zk_server_state\t" << f.mode << "\n"
-    << "zk_avg_latency\t0.0\n"
-    << "zk_max_latency\t0\n"
-    << "zk_min_latency\t0\n"
+    << "zk_avg_latency\t" << avg << "\n"
+    << "zk_max_latency\t" << f.max_latency_ms << "\n"
+    << "zk_min_latency\t" << f.min_latency_ms << "\n"
     << "zk_packets_received\t" << n.received << "\n"
     << "zk_packets_sent\t" << n.sent << "\n"
     << "zk_num_alive_connections\t" << f.connections.size() << "\n"
@@ -71,7 +98,8 @@ std::string Mntr(const ServerFacts& f, const ZkCounters& n) {
     << "zk_znode_count\t" << f.node_count << "\n"
     << "zk_watch_count\t" << f.watch_paths << "\n"
     << "zk_global_sessions\t" << f.session_count << "\n"
-    << "zk_last_zxid\t" << Hex(f.zxid) << "\n";
+    << "zk_last_zxid\t" << Hex(f.zxid) << "\n"
+    << "zk_approximate_data_size\t" << f.approximate_data_size << "\n";
   if (f.mode == "leader") {
     o << "zk_followers\t" << (f.peers - 1) << "\n";
   }
@@ -116,7 +144,7 @@ bool ParseFourLetterAllowList(std::string_view spec, std::set<std::string>* out,
       for (const char* c : kCommands) out->insert(c);
     } else if (!item.empty()) {
       if (!IsFourLetterWord(item)) {
-        *error = "unknown four-letter word '" + std::string(item) + "' (known: ruok srvr stat conf cons mntr wchs envi isro dirs, or *)";
+        *error = "unknown four-letter word '" + std::string(item) + "' (known: ruok srvr stat conf cons mntr wchs wchc wchp dump envi isro dirs, or *)";
         return false;
       }
       out->insert(std::string(item));
@@ -157,6 +185,39 @@ std::string AnswerFourLetterWord(std::string_view cmd, const std::set<std::strin
   if (name == "wchs") {
     o << f.watch_sessions << " connections watching " << f.watch_paths << " paths\n"
       << "Total watches:" << f.watch_paths << "\n";
+    return o.str();
+  }
+  if (name == "wchc") {
+    // ZooKeeper's dumpWatches(byPath = false): a session, then its paths.
+    std::map<int64_t, std::vector<std::string>> by_session;
+    for (const auto& [path, sid] : f.watches) by_session[sid].push_back(path);
+    for (const auto& [sid, paths] : by_session) {
+      o << Hex(sid) << "\n";
+      for (const auto& p : paths) o << "\t" << p << "\n";
+    }
+    return o.str();
+  }
+  if (name == "wchp") {
+    std::map<std::string, std::vector<int64_t>> by_path;
+    for (const auto& [path, sid] : f.watches) by_path[path].push_back(sid);
+    for (const auto& [path, sids] : by_path) {
+      o << path << "\n";
+      for (int64_t sid : sids) o << "\t" << Hex(sid) << "\n";
+    }
+    return o.str();
+  }
+  if (name == "dump") {
+    // The learner form of ZooKeeper's dump: global sessions, then ephemerals.
+    o << "SessionTracker dump:\nGlobal Sessions(" << f.sessions.size() << "):\n";
+    for (const auto& s : f.sessions) o << Hex(s.id) << "\t" << s.timeout_ms << "ms\n";
+    size_t with = 0;
+    for (const auto& s : f.sessions) with += s.ephemerals.empty() ? 0 : 1;
+    o << "ephemeral nodes dump:\nSessions with Ephemerals (" << with << "):\n";
+    for (const auto& s : f.sessions) {
+      if (s.ephemerals.empty()) continue;
+      o << Hex(s.id) << ":\n";
+      for (const auto& p : s.ephemerals) o << "\t" << p << "\n";
+    }
     return o.str();
   }
   if (name == "cons") {

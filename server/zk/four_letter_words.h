@@ -20,7 +20,7 @@ struct ZkCounters {
 };
 
 // True if `head` (the first 4 bytes of a connection) is a command we know:
-// ruok srvr stat conf cons mntr wchs envi isro dirs.
+// ruok srvr stat conf cons mntr wchs wchc wchp dump envi isro dirs.
 bool IsFourLetterWord(std::string_view head);
 
 // Parses an allow-list like ZooKeeper's 4lw.commands.whitelist:

@@ -119,7 +119,7 @@ class ZkClientCodec : public net::ClientCodec {
     input->clear();  // nothing after a four-letter word is read
     out->kind = net::Decoded::Kind::kRaw;
     out->raw = AnswerFourLetterWord(cmd, options_.four_letter_words,
-                                    options_.facts ? options_.facts() : kNoFacts,
+                                    options_.facts ? options_.facts(cmd) : kNoFacts,
                                     options_.counters ? *options_.counters : ZkCounters{});
     out->close_after = true;
     return Status::Ok();

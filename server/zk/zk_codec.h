@@ -25,6 +25,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "server/net/client_codec.h"
 #include "server/zk/four_letter_words.h"
@@ -42,8 +43,9 @@ struct ZkCodecOptions {
   size_t max_queued_rejects = 1000;
   // Four-letter words answered (others get ZooKeeper's refusal text).
   std::set<std::string> four_letter_words;
-  // Server facts for four-letter words; called only when one arrives.
-  std::function<ServerFacts()> facts;
+  // Server facts for four-letter words; called only when one arrives, with
+  // that word (lists such as watches are filled only for words showing them).
+  std::function<ServerFacts(std::string_view word)> facts;
   // Shared by all connections of one listener; must outlive the codecs
   // (the options themselves are copied into each codec).
   ZkCounters* counters = nullptr;

@@ -53,5 +53,15 @@ TEST(CliFormatTest, JsonWriterEscapesAndNests) {
   EXPECT_EQ(w.str(), "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"l\":[-3,true],\"o\":{}}\n");
 }
 
+TEST(CliFormatTest, JsonWriterKeepsOrderAndAlwaysWritesValidUtf8) {
+  JsonWriter w;
+  w.BeginObject().Key("z").Int(1).Key("a").BeginArray().BeginObject().Key("k").String("v").EndObject().EndArray();
+  w.Key("bin").String(std::string("\xff\xfeok", 4)).EndObject();
+  // Members in the order written (not sorted); bytes that are not UTF-8
+  // become U+FFFD instead of making the document invalid.
+  EXPECT_EQ(w.str(), "{\"z\":1,\"a\":[{\"k\":\"v\"}],\"bin\":\"\xef\xbf\xbd\xef\xbf\xbdok\"}\n");
+  EXPECT_EQ(JsonWriter::Quote("tab\t"), "\"tab\\t\"");
+}
+
 }  // namespace
 }  // namespace arbor::cli

@@ -73,6 +73,7 @@ bool ServerProcess::Start(bool wait_serving, int timeout_ms) {
   };
   if (!spec_.peers.empty()) args.push_back("--peers=" + spec_.peers);
   if (spec_.zk_port != 0) args.push_back("--zk_port=" + std::to_string(spec_.zk_port));
+  if (spec_.admin_port != 0) args.push_back("--admin_port=" + std::to_string(spec_.admin_port));
   for (const auto& f : spec_.extra_flags) args.push_back(f);
   pid_t pid = fork();
   if (pid == 0) {
@@ -155,7 +156,7 @@ bool ServerProcess::Terminate(int timeout_ms) {
 }
 
 LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied, bool zk,
-                           const std::string& peer_host) {
+                           const std::string& peer_host, bool admin) {
   root_ = MakeTempDir("arbor-cluster");
   std::vector<ServerSpec> specs;
   for (int i = 0; i < n; ++i) {
@@ -164,6 +165,7 @@ LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool pro
     s.client_port = FreePort();
     s.peer_port = FreePort();
     if (zk) s.zk_port = FreePort();
+    if (admin) s.admin_port = FreePort();
     s.data_dir = root_ + "/node" + std::to_string(i + 1);
     s.extra_flags = extra_flags;
     specs.push_back(s);

@@ -27,6 +27,7 @@ struct ServerSpec {
   int client_port = 0;
   int peer_port = 0;
   int zk_port = 0;  // non-zero: passed as --zk_port (ZooKeeper protocol)
+  int admin_port = 0;  // non-zero: passed as --admin_port (HTTP admin)
   std::string data_dir;
   std::string peers;  // id=host:port,...; empty for a single node
   std::vector<std::string> extra_flags;
@@ -67,8 +68,9 @@ class LocalCluster {
   // With zk = true every server also serves the ZooKeeper protocol on a free
   // port (zk_port(i)).
   // `peer_host` is how servers name each other in --peers (a hostname works).
+  // With admin = true every server serves its admin HTTP port (admin_port(i)).
   LocalCluster(int n, std::vector<std::string> extra_flags = {}, bool proxied = false, bool zk = false,
-               const std::string& peer_host = "127.0.0.1");
+               const std::string& peer_host = "127.0.0.1", bool admin = false);
   // Drops (or restores) all peer traffic to and from server i.
   void Isolate(int i, bool cut);
   ~LocalCluster();
@@ -77,6 +79,7 @@ class LocalCluster {
   int size() const { return static_cast<int>(servers_.size()); }
   int client_port(int i) const { return servers_[static_cast<size_t>(i)]->spec().client_port; }
   int zk_port(int i) const { return servers_[static_cast<size_t>(i)]->spec().zk_port; }
+  int admin_port(int i) const { return servers_[static_cast<size_t>(i)]->spec().admin_port; }
 
  private:
   std::string root_;

@@ -16,7 +16,7 @@ class ZkCodecTest : public ::testing::Test {
  protected:
   ZkCodecTest() {
     options_.four_letter_words = {"ruok", "srvr"};
-    options_.facts = [this] { return facts_; };
+    options_.facts = [this](std::string_view) { return facts_; };
     options_.counters = &counters_;
     codec_ = NewZkCodec(options_);
   }
