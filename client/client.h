@@ -114,6 +114,10 @@ class Client {
   // The connected server's role, term, commit index and applied zxid
   // (Arbor's native protocol only).
   OpResult<proto::ServerStatusResponse> ServerStatus();
+  // One chunk of an online backup (proto BackupRequest; backup_id 0 starts
+  // one on the connected server). Send Sync first for a state at a ReadIndex
+  // point; client/cli/cmd_backup.cc shows the whole exchange.
+  OpResult<proto::BackupResponse> BackupChunk(uint64_t backup_id, uint64_t offset, uint32_t max_bytes = 0);
 
   // ---- Asynchronous operations (callbacks on the event thread) ----------------
   void CreateAsync(const std::string& path, const std::string& data, proto::CreateMode mode,
@@ -176,6 +180,7 @@ class Client {
   Op<Done> AddAuthOp(const std::string& scheme, const std::string& auth);
   Op<std::vector<proto::Id>> WhoAmIOp();
   Op<proto::ServerStatusResponse> ServerStatusOp();
+  Op<proto::BackupResponse> BackupChunkOp(uint64_t backup_id, uint64_t offset, uint32_t max_bytes);
 
   std::unique_ptr<ClientCore> core_;
 };
