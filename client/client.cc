@@ -429,6 +429,12 @@ void Client::CreateAsync(const std::string& path, const std::string& data, proto
                          Callback<proto::CreateResponse> cb, const std::vector<proto::Acl>& acl, int64_t ttl_ms) {
   Run(CreateOp(path, data, mode, acl, ttl_ms), std::move(cb), false);
 }
+void Client::CreateNullDataAsync(const std::string& path, proto::CreateMode mode, Callback<proto::CreateResponse> cb,
+                                 const std::vector<proto::Acl>& acl) {
+  Op<proto::CreateResponse> op = CreateOp(path, "", mode, acl, 0);
+  op.request.mutable_create()->set_null_data(true);
+  Run(std::move(op), std::move(cb), false);
+}
 void Client::DeleteAsync(const std::string& path, int32_t version, Callback<Done> cb) {
   Run(DeleteOp(path, version), std::move(cb), false);
 }

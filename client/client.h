@@ -123,6 +123,10 @@ class Client {
   void CreateAsync(const std::string& path, const std::string& data, proto::CreateMode mode,
                    Callback<proto::CreateResponse> cb, const std::vector<proto::Acl>& acl = OpenAclUnsafe(),
                    int64_t ttl_ms = 0);
+  // ZooKeeper's create with null data (kept apart from empty: getData reads
+  // back null_data), as a copy from ZooKeeper needs it.
+  void CreateNullDataAsync(const std::string& path, proto::CreateMode mode, Callback<proto::CreateResponse> cb,
+                           const std::vector<proto::Acl>& acl = OpenAclUnsafe());
   void DeleteAsync(const std::string& path, int32_t version, Callback<Done> cb);
   void ExistsAsync(const std::string& path, Watcher watcher, Callback<proto::Stat> cb);
   void GetDataAsync(const std::string& path, Watcher watcher, Callback<proto::GetDataResponse> cb);

@@ -16,6 +16,7 @@ Shell::Shell(ShellOptions options) : options_(std::move(options)), server_(optio
   AddSessionCommands(&commands_);
   AddMultiCommand(&commands_);
   AddBackupCommands(&commands_);
+  AddImportCommand(&commands_);
 }
 
 Shell::~Shell() { Close(); }

@@ -1,5 +1,6 @@
 #include "test/ops/tree_walk.h"
 
+#include <algorithm>
 #include <deque>
 
 namespace arbor::testing {
@@ -46,6 +47,7 @@ bool WalkTree(const Caller& call, Tree* out, std::string* error, const std::stri
     z.stat = d.get_data().stat();
     z.acl.assign(a.get_acl().acl().begin(), a.get_acl().acl().end());
     z.children.assign(c.get_children().children().begin(), c.get_children().children().end());
+    std::sort(z.children.begin(), z.children.end());  // ZooKeeper lists them in hash order
     for (const std::string& name : z.children) todo.push_back(Child(path, name));
   }
   return true;

@@ -95,6 +95,24 @@ std::string WriteVariedTree(const Caller& call, int bulk, bool ephemerals, bool 
     must(Create("/ops/live", "ephemeral", proto::EPHEMERAL), "ephemeral");
     must(Create("/ops/member-", "ephemeral sequential", proto::EPHEMERAL_SEQUENTIAL), "ephemeral sequential");
   }
+  // A multi that commits and one that fails (logged by ZooKeeper as error
+  // transactions, which change nothing).
+  {
+    proto::Request r;
+    auto* m = r.mutable_multi();
+    *m->add_ops()->mutable_create() = Create("/ops/multi", "from a multi").create();
+    auto* set = m->add_ops()->mutable_set_data();
+    set->set_path("/ops/text");
+    set->set_data("hello again");
+    set->set_version(-1);
+    must(r, "multi");
+    proto::Request bad;
+    auto* mb = bad.mutable_multi();
+    *mb->add_ops()->mutable_create() = Create("/ops/never", "rolled back").create();
+    mb->add_ops()->mutable_delete_()->set_path("/ops/no-such-node");
+    mb->mutable_ops(1)->mutable_delete_()->set_version(-1);
+    if (failed.empty() && call(bad).error() == proto::OK) failed = "a failing multi succeeded";
+  }
   std::string deep = "/ops/deep";
   for (int i = 0; i < 12; ++i) {
     must(Create(deep, std::to_string(i)), "deep");
@@ -105,6 +123,22 @@ std::string WriteVariedTree(const Caller& call, int bulk, bool ephemerals, bool 
     char name[32];
     std::snprintf(name, sizeof(name), "/ops/bulk/n%05d", i);
     must(Create(name, std::string(static_cast<size_t>(i % 300), static_cast<char>('A' + i % 26))), "bulk create");
+  }
+  // Churn over the bulk nodes: more versions, and deletes.
+  for (int i = 0; i < bulk / 5 && failed.empty(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/ops/bulk/n%05d", i);
+    proto::Request r;
+    r.mutable_set_data()->set_path(name);
+    r.mutable_set_data()->set_data("changed " + std::to_string(i));
+    r.mutable_set_data()->set_version(-1);
+    must(r, "bulk setData");
+    if (i % 4 == 3) {
+      proto::Request d;
+      d.mutable_delete_()->set_path(name);
+      d.mutable_delete_()->set_version(-1);
+      must(d, "bulk delete");
+    }
   }
   return failed;
 }
