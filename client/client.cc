@@ -359,6 +359,16 @@ Client::Op<proto::ServerStatusResponse> Client::ServerStatusOp() {
   return op;
 }
 
+Client::Op<proto::BackupResponse> Client::BackupChunkOp(uint64_t backup_id, uint64_t offset, uint32_t max_bytes) {
+  Op<proto::BackupResponse> op;
+  proto::BackupRequest* req = op.request.mutable_backup();
+  req->set_backup_id(backup_id);
+  req->set_offset(offset);
+  req->set_max_bytes(max_bytes);
+  op.finish = Finish<proto::BackupResponse>([](proto::Response& r) { return std::move(*r.mutable_backup()); });
+  return op;
+}
+
 // ---- Blocking ----------------------------------------------------------------------
 
 OpResult<proto::CreateResponse> Client::Create(const std::string& path, const std::string& data,
@@ -409,12 +419,21 @@ OpResult<Done> Client::AddAuth(const std::string& scheme, const std::string& aut
 }
 OpResult<std::vector<proto::Id>> Client::WhoAmI() { return Block(WhoAmIOp()); }
 OpResult<proto::ServerStatusResponse> Client::ServerStatus() { return Block(ServerStatusOp()); }
+OpResult<proto::BackupResponse> Client::BackupChunk(uint64_t backup_id, uint64_t offset, uint32_t max_bytes) {
+  return Block(BackupChunkOp(backup_id, offset, max_bytes));
+}
 
 // ---- Asynchronous --------------------------------------------------------------------
 
 void Client::CreateAsync(const std::string& path, const std::string& data, proto::CreateMode mode,
                          Callback<proto::CreateResponse> cb, const std::vector<proto::Acl>& acl, int64_t ttl_ms) {
   Run(CreateOp(path, data, mode, acl, ttl_ms), std::move(cb), false);
+}
+void Client::CreateNullDataAsync(const std::string& path, proto::CreateMode mode, Callback<proto::CreateResponse> cb,
+                                 const std::vector<proto::Acl>& acl) {
+  Op<proto::CreateResponse> op = CreateOp(path, "", mode, acl, 0);
+  op.request.mutable_create()->set_null_data(true);
+  Run(std::move(op), std::move(cb), false);
 }
 void Client::DeleteAsync(const std::string& path, int32_t version, Callback<Done> cb) {
   Run(DeleteOp(path, version), std::move(cb), false);

@@ -114,11 +114,19 @@ class Client {
   // The connected server's role, term, commit index and applied zxid
   // (Arbor's native protocol only).
   OpResult<proto::ServerStatusResponse> ServerStatus();
+  // One chunk of an online backup (proto BackupRequest; backup_id 0 starts
+  // one on the connected server). Send Sync first for a state at a ReadIndex
+  // point; client/cli/cmd_backup.cc shows the whole exchange.
+  OpResult<proto::BackupResponse> BackupChunk(uint64_t backup_id, uint64_t offset, uint32_t max_bytes = 0);
 
   // ---- Asynchronous operations (callbacks on the event thread) ----------------
   void CreateAsync(const std::string& path, const std::string& data, proto::CreateMode mode,
                    Callback<proto::CreateResponse> cb, const std::vector<proto::Acl>& acl = OpenAclUnsafe(),
                    int64_t ttl_ms = 0);
+  // ZooKeeper's create with null data (kept apart from empty: getData reads
+  // back null_data), as a copy from ZooKeeper needs it.
+  void CreateNullDataAsync(const std::string& path, proto::CreateMode mode, Callback<proto::CreateResponse> cb,
+                           const std::vector<proto::Acl>& acl = OpenAclUnsafe());
   void DeleteAsync(const std::string& path, int32_t version, Callback<Done> cb);
   void ExistsAsync(const std::string& path, Watcher watcher, Callback<proto::Stat> cb);
   void GetDataAsync(const std::string& path, Watcher watcher, Callback<proto::GetDataResponse> cb);
@@ -176,6 +184,7 @@ class Client {
   Op<Done> AddAuthOp(const std::string& scheme, const std::string& auth);
   Op<std::vector<proto::Id>> WhoAmIOp();
   Op<proto::ServerStatusResponse> ServerStatusOp();
+  Op<proto::BackupResponse> BackupChunkOp(uint64_t backup_id, uint64_t offset, uint32_t max_bytes);
 
   std::unique_ptr<ClientCore> core_;
 };

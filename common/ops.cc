@@ -31,13 +31,14 @@ constexpr Traits kTable[] = {
     /* close_session */ {"closeSession", Path::kWrite, false, -11},
     /* ping */ {"ping", Path::kSession, true, 11},
     /* server_status */ {"serverStatus", Path::kSession, true, 0},
+    /* backup */ {"backup", Path::kSession, true, 0},
 };
 
 // The table is indexed by the oneof's field number minus one (xid is 1).
 size_t Index(proto::Request::OpCase op) { return op == Op::OP_NOT_SET ? 0 : static_cast<size_t>(op) - 1; }
 
-static_assert(Op::kCreate == 2 && Op::kServerStatus == 23, "ops.cc's table follows client.proto's numbering");
-static_assert(sizeof(kTable) / sizeof(kTable[0]) == Op::kServerStatus, "one row per operation");
+static_assert(Op::kCreate == 2 && Op::kBackup == 24, "ops.cc's table follows client.proto's numbering");
+static_assert(sizeof(kTable) / sizeof(kTable[0]) == Op::kBackup, "one row per operation");
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include "server/admin/admin_server.h"
 #include "server/auth/auth_flags.h"
 #include "server/core/arbor_server.h"
+#include "server/core/restore.h"
 #include "server/net/peer_transport.h"
 #include "server/tree/tree_flags.h"
 
@@ -51,6 +52,13 @@ DEFINE_bool(close_sessions_on_shutdown, false,
             "on SIGTERM, close the sessions of this server's clients (their ephemerals go) instead of "
             "letting them move to another server");
 DEFINE_uint64(snapshot_every_entries, 100000, "take a snapshot after this many applied entries");
+DEFINE_string(restore_from, "",
+              "seed an empty --data_dir from this backup file (arbor-cli backup, arbor-zk-import) before starting; "
+              "give every server of the new cluster the same file. A directory seeded from the same file starts "
+              "as is; any other non-empty one is refused");
+DEFINE_string(backup_allow_ips, "127.0.0.1,::1",
+              "client addresses allowed an online backup (arbor-cli backup) without the super identity, "
+              "comma-separated; empty: super only");
 
 namespace {
 
@@ -129,6 +137,7 @@ int main(int argc, char** argv) {
   o.zk_port = FLAGS_zk_port;
   o.zk_max_frame_bytes = FLAGS_zk_max_frame_bytes;
   o.four_letter_words = FLAGS_four_letter_words;
+  o.backup_allow_ips = FLAGS_backup_allow_ips;
   o.storage = arbor::storage::StorageOptions::FromFlags();
   o.tree = arbor::tree::TreeOptionsFromFlags();
   std::string error;
@@ -140,6 +149,14 @@ int main(int argc, char** argv) {
   if (!ParsePeers(FLAGS_peers, &o.peers, &error)) {
     LOG(ERROR) << error;
     return 2;
+  }
+
+  if (!FLAGS_restore_from.empty()) {
+    arbor::Status rs = arbor::core::RestoreDataDir(FLAGS_restore_from, o);
+    if (!rs.ok()) {
+      LOG(ERROR) << "arbord: --restore_from failed: " << rs.ToString();
+      return 1;
+    }
   }
 
   uv_loop_t* loop = uv_default_loop();

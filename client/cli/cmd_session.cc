@@ -91,8 +91,10 @@ int Status(Shell& sh, const Args&) {
   }
   sh.EndProgress();
   std::string current = sh.client() ? sh.client()->current_server() : "";
+  size_t unreachable = 0;
+  for (const Probe& p : probes) unreachable += p.reachable ? 0 : 1;
   JsonWriter w;
-  w.BeginObject().Key("ok").Bool(true).Key("servers").BeginArray();
+  w.BeginObject().Key("ok").Bool(unreachable == 0).Key("servers").BeginArray();
   char line[256];
   std::snprintf(line, sizeof(line), "%-22s %-11s %-13s %6s %6s %10s %10s %6s %8s\n", "SERVER", "STATE", "ROLE", "ID",
                 "TERM", "COMMIT", "APPLIED", "LAG", "SYNC_MS");
@@ -119,7 +121,9 @@ int Status(Shell& sh, const Args&) {
   } else {
     sh.Out(text + "(LAG: how many entries a server has applied fewer than the most advanced one)\n");
   }
-  return kExitOk;
+  // Scripts and monitors act on the exit code: 3 none answered, 1 some did not.
+  if (unreachable == probes.size()) return kExitNoServer;
+  return unreachable > 0 ? kExitServerError : kExitOk;
 }
 
 int History(Shell& sh, const Args&) {
@@ -157,7 +161,9 @@ void AddSessionCommands(std::vector<Command>* out) {
   out->push_back({"connect", "", "connect [HOST:PORT[,HOST:PORT...][/chroot]]",
                   "open a new session (on the same servers without an argument)", 0, 1, false, Connect});
   out->push_back({"close", "", "close", "close the session (its ephemeral nodes go with it)", 0, 0, true, CloseCmd});
-  out->push_back({"status", "", "status", "each server of the connect string: role, term, commit index, applied, lag",
+  out->push_back({"status", "", "status",
+                  "each server of the connect string: role, term, commit index, applied, lag; exit 1 if any server "
+                  "is unreachable, 3 if none answers",
                   0, 0, false, Status});
   out->push_back({"members", "", "members", "same as status", 0, 0, false, Status});
   out->push_back({"history", "", "history", "list the commands typed so far", 0, 0, false, History});

@@ -15,6 +15,8 @@ Shell::Shell(ShellOptions options) : options_(std::move(options)), server_(optio
   AddWatchCommands(&commands_);
   AddSessionCommands(&commands_);
   AddMultiCommand(&commands_);
+  AddBackupCommands(&commands_);
+  AddImportCommand(&commands_);
 }
 
 Shell::~Shell() { Close(); }

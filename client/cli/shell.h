@@ -118,6 +118,8 @@ void AddAclCommands(std::vector<Command>* out);      // getAcl setAcl addauth wh
 void AddWatchCommands(std::vector<Command>* out);    // addWatch removewatches watch
 void AddSessionCommands(std::vector<Command>* out);  // connect close status members history help quit
 void AddMultiCommand(std::vector<Command>* out);     // multi
+void AddBackupCommands(std::vector<Command>* out);   // backup
+void AddImportCommand(std::vector<Command>* out);    // import-zk
 
 // Shared by ls -R, tree and deleteall: the subtree under `root` in
 // breadth-first order (root first), at most `limit` nodes. Fails with the

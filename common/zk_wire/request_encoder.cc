@@ -38,7 +38,8 @@ int32_t DefaultOpcode(const proto::Request& r) {
     case Op::kWhoAmI: return op::kWhoAmI;
     case Op::kCloseSession: return op::kCloseSession;
     case Op::kPing: return op::kPing;
-    case Op::kServerStatus: break;  // Arbor's native protocol only: no ZooKeeper opcode
+    case Op::kServerStatus:  // Arbor's native protocol only: no ZooKeeper opcode
+    case Op::kBackup: break;
     case Op::OP_NOT_SET: break;
   }
   return 0;

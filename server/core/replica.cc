@@ -15,7 +15,10 @@
 namespace arbor::core {
 
 Replica::Replica(ServerOptions options, Env env)
-    : options_(std::move(options)), env_(env), sessions_(options_.tick_ms) {
+    : options_(std::move(options)),
+      env_(env),
+      sessions_(options_.tick_ms),
+      backups_(BackupOptions{ParseAllowIps(options_.backup_allow_ips)}) {
   if (env_.metrics == nullptr) {
     own_metrics_ = std::make_unique<metrics::ServerMetrics>();
     env_.metrics = own_metrics_.get();
@@ -340,6 +343,14 @@ proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r
       resp.set_xid(r.xid());
       *resp.mutable_server_status() = ToProto(GetStatus());
       break;
+    case proto::Request::kBackup: {
+      resp.set_xid(r.xid());
+      std::string ip = s->peer().substr(0, s->peer().rfind(':'));
+      resp.set_error(backups_.Serve(r.backup(), sessions_.IdsOf(s->connection_id()), ip, *sm_, *env_.disk->log(),
+                                    env_.clock->NowMs(), resp.mutable_backup()));
+      if (resp.error() != proto::OK) resp.clear_backup();
+      break;
+    }
     case proto::Request::kWhoAmI:
       resp.set_xid(r.xid());
       auth::WhoAmI(sessions_.IdsOf(s->connection_id()), resp.mutable_who_am_i());

@@ -27,6 +27,7 @@
 
 #include "common/status.h"
 #include "proto/log_entry.pb.h"
+#include "server/core/backup.h"
 #include "server/core/env.h"
 #include "server/core/raft_driver.h"
 #include "server/core/server_options.h"
@@ -127,6 +128,7 @@ class Replica : public net::ClientService, public Applier {
   std::unique_ptr<RaftDriver> raft_;
   std::unique_ptr<WriteRouter> router_;
   std::unique_ptr<SnapshotKeeper> snapshots_;
+  BackupSource backups_;  // online backups (BackupRequest), served in RunLocal
 
   ApplyObserver apply_observer_;
   uint64_t leader_ = 0;

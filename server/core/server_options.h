@@ -41,6 +41,9 @@ struct ServerOptions {
   int zk_port = 0;
   size_t zk_max_frame_bytes = 0xfffff;  // jute.maxbuffer
   std::string four_letter_words = "srvr,ruok,stat,mntr,conf,isro,envi";  // 4lw.commands.whitelist; "*" = all
+  // Client addresses allowed an online backup without the super identity
+  // (server/core/backup.h), comma-separated; empty: super only.
+  std::string backup_allow_ips = "127.0.0.1,::1";
 
   int election_timeout_ms() const { return election_ticks * tick_ms; }
 };

@@ -60,6 +60,27 @@ std::optional<std::pair<uint64_t, uint64_t>> ParseSnapshotFileName(std::string_v
   return std::make_pair(index, term);
 }
 
+std::string EncodeSnapshotFileHeader(const raft::SnapshotMetadata& meta) {
+  std::string m = meta.SerializeAsString();
+  std::string framed;
+  PutFixed(&framed, kVersion, 4);
+  PutFixed(&framed, m.size(), 4);
+  framed += m;
+  std::string out(kHeadMagic, kMagicBytes);
+  out += framed;
+  PutFixed(&out, Crc32c(framed), 4);
+  return out;
+}
+
+std::string EncodeSnapshotFileTrailer(uint64_t body_bytes, uint32_t body_crc32c) {
+  std::string trailer;
+  PutFixed(&trailer, body_bytes, 8);
+  PutFixed(&trailer, body_crc32c, 4);
+  PutFixed(&trailer, Crc32c(trailer), 4);
+  trailer.append(kTailMagic, kMagicBytes);
+  return trailer;
+}
+
 // ---------------------------------------------------------------- writer
 
 SnapshotFileWriter::SnapshotFileWriter(std::string dir, std::string tmp_path, std::string final_path, int fd)
@@ -72,14 +93,7 @@ Result<std::unique_ptr<SnapshotFileWriter>> SnapshotFileWriter::Create(const std
   int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("create snapshot", tmp_path, errno);
   std::unique_ptr<SnapshotFileWriter> w(new SnapshotFileWriter(dir, tmp_path, final_path, fd));
-  std::string m = meta.SerializeAsString();
-  std::string framed;
-  PutFixed(&framed, kVersion, 4);
-  PutFixed(&framed, m.size(), 4);
-  framed += m;
-  w->buffer_.assign(kHeadMagic, kMagicBytes);
-  w->buffer_ += framed;
-  PutFixed(&w->buffer_, Crc32c(framed), 4);
+  w->buffer_ = EncodeSnapshotFileHeader(meta);
   return w;
 }
 
@@ -106,12 +120,7 @@ Status SnapshotFileWriter::Flush() {
 
 Status SnapshotFileWriter::Commit() {
   if (!error_.ok()) return error_;
-  std::string trailer;
-  PutFixed(&trailer, body_bytes_, 8);
-  PutFixed(&trailer, body_crc_, 4);
-  PutFixed(&trailer, Crc32c(trailer), 4);
-  trailer.append(kTailMagic, kMagicBytes);
-  buffer_ += trailer;
+  buffer_ += EncodeSnapshotFileTrailer(body_bytes_, body_crc_);
   ARBOR_RETURN_IF_ERROR(Flush());
   if (::fsync(fd_) != 0) return error_ = ErrnoStatus("fsync", tmp_path_, errno);
   ::close(fd_);

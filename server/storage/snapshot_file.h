@@ -31,6 +31,12 @@ std::string SnapshotFileName(uint64_t index, uint64_t term);
 // (index, term) from a final file name; nullopt for anything else.
 std::optional<std::pair<uint64_t, uint64_t>> ParseSnapshotFileName(std::string_view name);
 
+// The framing around a body, for producers that build a snapshot file's
+// bytes elsewhere than in a file (an online backup streamed to a client):
+// header + body + trailer is exactly what SnapshotFileWriter writes.
+std::string EncodeSnapshotFileHeader(const raft::SnapshotMetadata& meta);
+std::string EncodeSnapshotFileTrailer(uint64_t body_bytes, uint32_t body_crc32c);
+
 // Writes one snapshot file. Not thread-safe: one producer thread uses it.
 // Destroying it before Commit() removes the temporary file.
 class SnapshotFileWriter : public SnapshotBodyWriter {

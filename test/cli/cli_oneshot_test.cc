@@ -258,13 +258,18 @@ TEST(CliStatusTest, ProbesEveryServerOfTheConnectString) {
   EXPECT_EQ(leaders, 1) << r.out;
   cluster.server(2).Kill();
   r = RunCli({"-server", servers, "-connect_wait_ms", "1500", "members"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << "one server unreachable: " << r.err;
   std::string dead = "127.0.0.1:" + std::to_string(cluster.client_port(2));
   size_t at = r.out.find(dead);
   ASSERT_NE(at, std::string::npos) << r.out;
   EXPECT_NE(r.out.find("unreachable", at), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 5) << "a header, 3 servers, 1 note line: " << r.out;
   EXPECT_NE(r.out.find("leader"), std::string::npos) << r.out;
+  cluster.server(0).Kill();
+  cluster.server(1).Kill();
+  r = RunCli({"-server", servers, "-connect_wait_ms", "1000", "--json", "status"});
+  EXPECT_EQ(r.exit_code, 3) << "no server answers: " << r.out << r.err;
+  EXPECT_FALSE(ParseJson(r.out).fields().at("ok").bool_value()) << r.out;
 }
 
 }  // namespace
