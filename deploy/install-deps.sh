@@ -8,6 +8,7 @@ PACKAGES=(
   libuv1-dev libprotobuf-dev protobuf-compiler liblmdb-dev
   libgflags-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev
+  libssl-dev openssl  # TLS, peer challenge (HMAC), SHA-1; the openssl CLI makes test certificates
   # test/compat: real ZooKeeper clients (zkCli.sh, the C client, kazoo)
   zookeeper zookeeper-bin libzookeeper-mt-dev python3-kazoo python3-pytest python3-mock
   python3-objgraph  # kazoo's test_cache.py (ZkCompat.KazooOwnSuite)
