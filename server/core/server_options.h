@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "common/tls/tls_context.h"
 #include "server/auth/authenticator.h"
 #include "server/storage/storage_options.h"
 #include "server/tree/tree_options.h"
@@ -41,6 +42,14 @@ struct ServerOptions {
   int zk_port = 0;
   size_t zk_max_frame_bytes = 0xfffff;  // jute.maxbuffer
   std::string four_letter_words = "srvr,ruok,stat,mntr,conf,isro,envi";  // 4lw.commands.whitelist; "*" = all
+  // The cluster secret's file (server/net/peer_auth.h); empty: none.
+  std::string peer_secret_file;
+  // TLS (docs/SECURITY.md): the credentials, TLS client ports beside the
+  // plain ones (0 = not served), and mutual TLS on the peer port.
+  tls::TlsFiles tls;
+  int secure_client_port = 0;  // native protocol
+  int secure_zk_port = 0;      // ZooKeeper protocol (ZooKeeper's secureClientPort)
+  bool peer_tls = false;
 
   int election_timeout_ms() const { return election_ticks * tick_ms; }
 };
