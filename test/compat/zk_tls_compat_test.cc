@@ -39,7 +39,7 @@ TEST(ZkTlsCompat, KazooOverTlsWithX509Identity) {
   {
     ServerProcess server(s);
     ASSERT_TRUE(server.Start()) << server.log_path();
-    ChildResult r = RunChild({kPython, COMPAT_DIR "/kazoo_tls.py", "127.0.0.1:" + std::to_string(secure), certs},
+    compat::ChildResult r = compat::RunChild({kPython, COMPAT_DIR "/kazoo_tls.py", "127.0.0.1:" + std::to_string(secure), certs},
                              90000);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\nPASS\n"), std::string::npos) << r.output;
