@@ -25,8 +25,9 @@ ClientConnection::ClientConnection(uv_loop_t* loop, const HostPort& server, size
     : loop_(loop), server_(server), max_frame_bytes_(max_frame_bytes), handler_(handler) {}
 
 ClientConnection* ClientConnection::Open(uv_loop_t* loop, const HostPort& server, size_t max_frame_bytes,
-                                         ConnectionHandler* handler, Status* error) {
+                                         const tls::TlsContext* tls, ConnectionHandler* handler, Status* error) {
   auto* c = new ClientConnection(loop, server, max_frame_bytes, handler);
+  c->tls_ctx_ = tls;
   uv_tcp_init(loop, &c->tcp_);
   c->tcp_.data = c;
   c->refs_ = 1;  // the tcp handle, released in CloseCb
@@ -83,7 +84,21 @@ void ClientConnection::ConnectCb(uv_connect_t* req, int status) {
       c->connected_ = true;
       uv_tcp_nodelay(&c->tcp_, 1);
       uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp_), AllocCb, ReadCb);
-      c->handler_->OnConnected(c);
+      if (c->tls_ctx_ != nullptr) {
+        // The handshake frame the handler sends next waits inside the engine
+        // until TLS is up; a refused certificate fails the connection.
+        c->tls_ = std::make_unique<tls::TlsEngine>(c->tls_ctx_->NewSsl(), tls::TlsEngine::Role::kClient,
+                                                   c->server_.host);
+        Status st = c->tls_->Start();
+        c->FlushTls();
+        if (!st.ok()) {
+          c->Fail(Status::IOError("TLS to " + c->server_.host + ":" + std::to_string(c->server_.port) + ": " +
+                                  st.message()));
+          c->Unref();
+          return;
+        }
+      }
+      if (!c->closed_ && !c->failed_) c->handler_->OnConnected(c);
     }
   }
   c->Unref();
@@ -103,7 +118,18 @@ void ClientConnection::ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
                             : UvError("reading from", c->server_, static_cast<int>(nread)));
     return;
   }
-  c->input_.append(c->chunk_, static_cast<size_t>(nread));
+  if (c->tls_) {
+    Status st = c->tls_->Feed(std::string_view(c->chunk_, static_cast<size_t>(nread)), &c->input_);
+    c->FlushTls();
+    if (c->closed_ || c->failed_) return;
+    if (!st.ok()) {
+      c->Fail(Status::IOError("TLS to " + c->server_.host + ":" + std::to_string(c->server_.port) + ": " +
+                              st.message()));
+      return;
+    }
+  } else {
+    c->input_.append(c->chunk_, static_cast<size_t>(nread));
+  }
   size_t offset = 0;
   while (!c->closed_ && !c->failed_) {
     std::string_view payload;
@@ -123,7 +149,22 @@ void ClientConnection::ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 
 bool ClientConnection::Send(std::string framed) {
   if (closed_ || failed_ || !connected_) return false;
-  auto* w = new WriteReq{{}, std::move(framed), this};
+  if (!tls_) return WriteRaw(std::move(framed));
+  if (!tls_->Write(framed).ok()) return false;
+  FlushTls();
+  return !failed_ && !closed_;
+}
+
+void ClientConnection::FlushTls() {
+  std::string out = tls_->TakeOutput();
+  if (!out.empty() && !WriteRaw(std::move(out)) && !failed_ && !closed_) {
+    Fail(Status::IOError("writing to " + server_.host + ":" + std::to_string(server_.port) + " failed"));
+  }
+}
+
+bool ClientConnection::WriteRaw(std::string bytes) {
+  if (closed_ || failed_) return false;
+  auto* w = new WriteReq{{}, std::move(bytes), this};
   w->req.data = w;
   uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
   int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, WriteCb);

@@ -15,8 +15,12 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "client/connect_string.h"
 #include "common/status.h"
+#include "common/tls/tls_context.h"
+#include "common/tls/tls_engine.h"
 
 namespace arbor::client {
 
@@ -39,8 +43,10 @@ class ClientConnection {
  public:
   // Starts resolving and connecting. Returns null (and sets *error) when
   // that cannot even start; the handler is then never called.
+  // With `tls` (not owned; outlives the connection) the bytes are TLS, the
+  // server's certificate checked against server.host.
   static ClientConnection* Open(uv_loop_t* loop, const HostPort& server, size_t max_frame_bytes,
-                                ConnectionHandler* handler, Status* error);
+                                const tls::TlsContext* tls, ConnectionHandler* handler, Status* error);
 
   // Queues one already-framed message. False (nothing queued) when the
   // connection is not usable; the handler is not called re-entrantly.
@@ -63,6 +69,8 @@ class ClientConnection {
 
   void Fail(const Status& why);
   void Unref();
+  bool WriteRaw(std::string bytes);
+  void FlushTls();
 
   uv_loop_t* loop_;
   HostPort server_;
@@ -77,6 +85,8 @@ class ClientConnection {
   bool connected_ = false;
   std::string input_;
   char chunk_[64 << 10];
+  const tls::TlsContext* tls_ctx_ = nullptr;
+  std::unique_ptr<tls::TlsEngine> tls_;  // set once TCP connects, with TLS
 };
 
 }  // namespace arbor::client

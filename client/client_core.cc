@@ -52,7 +52,16 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Start(ClientOptions options) {
   if (!cs.ok()) return cs.status();
   uint64_t seed = options.shuffle_seed != 0 ? options.shuffle_seed : std::random_device{}();
   ShuffleHosts(&cs->hosts, seed);
+  std::shared_ptr<tls::TlsContext> tls;
+  if (options.tls) {
+    auto ctx = tls::TlsContext::Create(tls::TlsContext::Role::kClient,
+                                       tls::TlsFiles{options.tls_cert_file, options.tls_key_file,
+                                                     options.tls_ca_file, tls::ClientAuth::kNone, true});
+    if (!ctx.ok()) return Status::InvalidArgument("TLS: " + ctx.status().message());
+    tls = *ctx;
+  }
   std::unique_ptr<ClientCore> core(new ClientCore(std::move(options), std::move(cs).value()));
+  core->tls_ = std::move(tls);
   ARBOR_RETURN_IF_ERROR(core->StartLoop());
   return core;
 }
@@ -255,7 +264,7 @@ void ClientCore::StartAttempt() {
   int64_t now = NowMs();
   sm_.AttemptStarted(now);
   Status err;
-  conn_ = ClientConnection::Open(&loop_, host, options_.max_frame_bytes, this, &err);
+  conn_ = ClientConnection::Open(&loop_, host, options_.max_frame_bytes, tls_.get(), this, &err);
   if (conn_ == nullptr) {
     LOG(WARNING) << "cannot connect: " << err.ToString();
     sm_.ConnectionLost(now);

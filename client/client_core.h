@@ -151,6 +151,7 @@ class ClientCore : private ConnectionHandler {
   std::thread loop_thread_;
   SessionStateMachine sm_;
   ClientConnection* conn_ = nullptr;
+  std::shared_ptr<tls::TlsContext> tls_;  // set when options_.tls
   bool handshake_done_ = false;
   size_t next_host_ = 0;
   int32_t next_xid_ = 1;

@@ -53,6 +53,15 @@ struct ClientOptions {
   int64_t backoff_max_ms = 1000;
   // Timer granularity of the loop; 0 derives it from the session timeout.
   int64_t tick_ms = 0;
+
+  // TLS to the servers' --secure_client_port (docs/SECURITY.md). The
+  // server's certificate must verify against tls_ca_file (the system's CAs
+  // when empty) and be valid for the host named in the connect string.
+  // A client certificate (cert and key) becomes the session's x509 identity.
+  bool tls = false;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 }  // namespace arbor::client

@@ -10,6 +10,7 @@ PACKAGES=(
   libedit-dev
   # the admin HTTP port (server/admin): HTTP server, Prometheus text serializer, JSON
   libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev
+  libssl-dev openssl  # TLS, peer challenge (HMAC), SHA-1; the openssl CLI makes test certificates
   # test/compat: real ZooKeeper clients (zkCli.sh, the C client, kazoo)
   zookeeper zookeeper-bin libzookeeper-mt-dev python3-kazoo python3-pytest python3-mock
   python3-objgraph  # kazoo's test_cache.py (ZkCompat.KazooOwnSuite)

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "server/admin/admin_server.h"
+#include "common/tls/tls_context.h"
 #include "server/auth/auth_flags.h"
 #include "server/core/arbor_server.h"
 #include "server/core/restore.h"
@@ -39,6 +40,22 @@ DEFINE_uint64(admin_ready_max_lag, 1000, "/ready fails while the applied index i
 DEFINE_string(peers, "",
               "every voter of the cluster as id=host:peer_port,... (empty: a single node, this one)");
 DEFINE_string(cluster_name, "arbor", "peers from a cluster with another name are refused");
+DEFINE_string(peer_secret_file, "",
+              "file holding the cluster secret (at least 16 bytes, mode 600; e.g. openssl rand -hex 32): peers "
+              "prove membership with an HMAC challenge on it. The same file on every server. Empty: peers are "
+              "taken on their word (firewall the peer port; docs/SECURITY.md)");
+DEFINE_int32(secure_client_port, 0, "port of the native client protocol over TLS (0 = off)");
+DEFINE_int32(secure_zk_port, 0,
+             "port of ZooKeeper's client protocol over TLS, as ZooKeeper's secureClientPort (0 = off)");
+DEFINE_string(tls_cert_file, "", "PEM certificate (chain) of this server, for the TLS ports and --peer_tls");
+DEFINE_string(tls_key_file, "", "PEM private key of --tls_cert_file");
+DEFINE_string(tls_ca_file, "", "PEM CA certificates that sign client certificates (and, with --peer_tls, peers')");
+DEFINE_string(tls_client_auth, "want",
+              "client certificates on TLS client ports, as ZooKeeper's ssl.clientAuth: none (not asked), want "
+              "(asked; a sent one must verify and becomes the x509 identity), need (required)");
+DEFINE_bool(peer_tls, false,
+            "the peer port speaks mutual TLS with --tls_* files: every member's certificate must verify against "
+            "--tls_ca_file and be valid for its host in --peers. The same on every server.");
 DEFINE_int32(tick_ms, 100, "Raft tick; elections time out after election_ticks..2*election_ticks ticks");
 DEFINE_int32(election_ticks, 10, "Raft election timeout in ticks");
 DEFINE_int32(min_session_timeout_ms, 2000, "shortest session timeout granted");
@@ -88,7 +105,14 @@ struct Shutdown {
   arbor::core::ArborServer* server;
   uv_signal_t sigterm;
   uv_signal_t sigint;
+  uv_signal_t sighup;
 };
+
+void OnHangup(uv_signal_t* h, int) {
+  auto* sd = static_cast<Shutdown*>(h->data);
+  LOG(INFO) << "SIGHUP: reloading TLS certificates";
+  (void)sd->server->ReloadTls();  // logs the outcome; a failure keeps the old ones
+}
 
 void OnSignal(uv_signal_t* h, int signum) {
   auto* sd = static_cast<Shutdown*>(h->data);
@@ -96,6 +120,7 @@ void OnSignal(uv_signal_t* h, int signum) {
   sd->server->Shutdown([sd] {
     uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigterm), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&sd->sigint), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&sd->sighup), nullptr);
   });
 }
 
@@ -118,6 +143,17 @@ int main(int argc, char** argv) {
   o.client_port = FLAGS_client_port;
   o.peer_port = FLAGS_peer_port;
   o.cluster_name = FLAGS_cluster_name;
+  o.peer_secret_file = FLAGS_peer_secret_file;
+  o.secure_client_port = FLAGS_secure_client_port;
+  o.secure_zk_port = FLAGS_secure_zk_port;
+  o.peer_tls = FLAGS_peer_tls;
+  o.tls.cert_file = FLAGS_tls_cert_file;
+  o.tls.key_file = FLAGS_tls_key_file;
+  o.tls.ca_file = FLAGS_tls_ca_file;
+  if (!arbor::tls::ParseClientAuth(FLAGS_tls_client_auth, &o.tls.client_auth)) {
+    LOG(ERROR) << "--tls_client_auth must be none, want or need, not '" << FLAGS_tls_client_auth << "'";
+    return 2;
+  }
   o.tick_ms = FLAGS_tick_ms;
   o.election_ticks = FLAGS_election_ticks;
   o.min_session_timeout_ms = FLAGS_min_session_timeout_ms;
@@ -176,12 +212,14 @@ int main(int argc, char** argv) {
     uv_run(loop, UV_RUN_NOWAIT);
     return 1;
   }
-  Shutdown sd{&server, {}, {}};
+  Shutdown sd{&server, {}, {}, {}};
   uv_signal_init(loop, &sd.sigterm);
   uv_signal_init(loop, &sd.sigint);
-  sd.sigterm.data = sd.sigint.data = &sd;
+  uv_signal_init(loop, &sd.sighup);
+  sd.sigterm.data = sd.sigint.data = sd.sighup.data = &sd;
   uv_signal_start(&sd.sigterm, OnSignal, SIGTERM);
   uv_signal_start(&sd.sigint, OnSignal, SIGINT);
+  uv_signal_start(&sd.sighup, OnHangup, SIGHUP);
   uv_run(loop, UV_RUN_DEFAULT);
   LOG(INFO) << "arbord stopped";
   return 0;

@@ -25,6 +25,10 @@ DEFINE_string(server, "127.0.0.1:7181", "connect string: host:port[,host:port...
 DEFINE_int32(timeout_ms, 10000, "session timeout requested from the server");
 DEFINE_int32(connect_wait_ms, 10000, "how long to wait for a connection before giving up");
 DEFINE_bool(json, false, "print results (and errors) as one JSON document per command on stdout");
+DEFINE_bool(tls, false, "connect over TLS (the servers' --secure_client_port)");
+DEFINE_string(tls_ca_file, "", "PEM CA certificates that sign the servers' certificates (default: the system's)");
+DEFINE_string(tls_cert_file, "", "PEM client certificate: its subject DN is the session's x509 identity");
+DEFINE_string(tls_key_file, "", "PEM private key of -tls_cert_file");
 DEFINE_string(history_file, "", "interactive history file (default $HOME/.arbor_cli_history; at most 1000 lines)");
 
 namespace {
@@ -72,6 +76,10 @@ int main(int argc, char** argv) {
   o.timeout_ms = FLAGS_timeout_ms;
   o.connect_wait_ms = FLAGS_connect_wait_ms;
   o.json = FLAGS_json;
+  o.tls = FLAGS_tls;
+  o.tls_ca_file = FLAGS_tls_ca_file;
+  o.tls_cert_file = FLAGS_tls_cert_file;
+  o.tls_key_file = FLAGS_tls_key_file;
   o.interactive = cmd >= argc && isatty(STDIN_FILENO);
   arbor::cli::Shell sh(o);
   auto parsed = arbor::client::ParseConnectString(FLAGS_server);

@@ -47,10 +47,11 @@ struct Probe {
   std::string error;
 };
 
-Probe ProbeServer(const client::HostPort& hp, int32_t wait_ms) {
+Probe ProbeServer(const client::HostPort& hp, int32_t wait_ms, const ShellOptions& shell) {
   Probe p;
   p.server = hp.host + ":" + std::to_string(hp.port);
   client::ClientOptions o;
+  ApplyTls(shell, &o);
   o.connect_string = p.server;
   o.session_timeout_ms = 4000;
   o.max_read_retries = 0;
@@ -86,7 +87,7 @@ int Status(Shell& sh, const Args&) {
   int64_t max_zxid = -1;
   for (const client::HostPort& hp : cs->hosts) {
     sh.Progress("probing " + hp.host + ":" + std::to_string(hp.port) + "...");
-    probes.push_back(ProbeServer(hp, std::min(sh.options().connect_wait_ms, 3000)));
+    probes.push_back(ProbeServer(hp, std::min(sh.options().connect_wait_ms, 3000), sh.options()));
     max_zxid = std::max(max_zxid, probes.back().zxid);
   }
   sh.EndProgress();

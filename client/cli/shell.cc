@@ -21,12 +21,20 @@ Shell::Shell(ShellOptions options) : options_(std::move(options)), server_(optio
 
 Shell::~Shell() { Close(); }
 
+void ApplyTls(const ShellOptions& s, client::ClientOptions* o) {
+  o->tls = s.tls;
+  o->tls_ca_file = s.tls_ca_file;
+  o->tls_cert_file = s.tls_cert_file;
+  o->tls_key_file = s.tls_key_file;
+}
+
 bool Shell::Connect(const std::string& server) {
   Close();
   server_ = server;
   client::ClientOptions o;
   o.connect_string = server;
   o.session_timeout_ms = options_.timeout_ms;
+  ApplyTls(options_, &o);
   if (options_.interactive) {
     o.session_listener = [this](client::SessionState from, client::SessionState to) {
       if (from == client::SessionState::kConnecting && to == client::SessionState::kConnected) return;

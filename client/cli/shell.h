@@ -45,6 +45,9 @@ struct ShellOptions {
   int32_t connect_wait_ms = 10000;
   bool json = false;
   bool interactive = false;
+  // TLS to --secure_client_port (client::ClientOptions::tls and files).
+  bool tls = false;
+  std::string tls_ca_file, tls_cert_file, tls_key_file;
   // Reads the next line for block commands (multi without arguments);
   // false at end of input.
   std::function<bool(const std::string& prompt, std::string* line)> read_line;
@@ -52,6 +55,9 @@ struct ShellOptions {
 
 // At most this many entries in the in-memory (and saved) history.
 constexpr size_t kMaxHistory = 1000;
+
+// Copies the TLS settings of `s` into client options.
+void ApplyTls(const ShellOptions& s, client::ClientOptions* o);
 
 class Shell {
  public:

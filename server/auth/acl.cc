@@ -25,12 +25,19 @@ bool IsValidKerberosName(std::string_view name) {
 
 // Whether an identity of `scheme` counts for `auth` expansion (the
 // provider's isAuthenticated()).
-bool IsAuthenticatedScheme(const std::string& scheme) { return scheme == "digest" || scheme == "sasl"; }
+bool IsAuthenticatedScheme(const std::string& scheme) {
+  return scheme == "digest" || scheme == "sasl" || scheme == "x509";
+}
+
+// X500Principal's parse, loosely: one or more type=value attributes.
+bool IsValidDistinguishedName(std::string_view dn) {
+  return !dn.empty() && dn.find('=') != std::string_view::npos && dn.front() != '=' && dn.front() != ',';
+}
 
 // The provider's matches(): the identity `who` against the ACL id `acl_id`.
 bool Matches(const std::string& scheme, const std::string& who, const std::string& acl_id) {
   if (scheme == "ip") return IpMatches(who, acl_id);
-  if (scheme == "digest" || scheme == "sasl") return who == acl_id;
+  if (scheme == "digest" || scheme == "sasl" || scheme == "x509") return who == acl_id;
   return false;  // no provider: nothing matches
 }
 
@@ -67,6 +74,23 @@ bool IsValidAclId(const proto::Id& id) {
   if (scheme == "digest") return JavaSplit(id.id(), ':', 0).size() == 2;
   if (scheme == "ip") return IsValidIpAclId(id.id());
   if (scheme == "sasl") return IsValidKerberosName(id.id());
+  // Always valid here, so every replica applies alike whatever its flags;
+  // the leader refuses x509 ACLs while no TLS port is served (UsesX509Acl).
+  if (scheme == "x509") return IsValidDistinguishedName(id.id());
+  return false;
+}
+
+bool UsesX509Acl(const proto::Request& r) {
+  auto in = [](const google::protobuf::RepeatedPtrField<proto::Acl>& acl) {
+    return std::any_of(acl.begin(), acl.end(), [](const proto::Acl& a) { return a.id().scheme() == "x509"; });
+  };
+  if (r.has_create()) return in(r.create().acl());
+  if (r.has_set_acl()) return in(r.set_acl().acl());
+  if (r.has_multi()) {
+    for (const auto& op : r.multi().ops()) {
+      if (op.has_create() && in(op.create().acl())) return true;
+    }
+  }
   return false;
 }
 

@@ -40,6 +40,13 @@ bool IsSuper(const Ids& ids);
 // with optional /bits; sasl: a Kerberos-style principal).
 bool IsValidAclId(const proto::Id& id);
 
+// Whether a write sets an ACL naming the x509 scheme. ZooKeeper registers
+// its X509AuthenticationProvider only with TLS configured, so without it
+// such an ACL is INVALIDACL; Arbor's leader refuses these writes before
+// proposing when no TLS client port is served (AuthConfig::x509_acls), and
+// Apply always takes them, so replicas never disagree.
+bool UsesX509Acl(const proto::Request& request);
+
 // ZooKeeper's fixupACL for create and setACL: exact duplicates dropped, then
 // an empty list is INVALIDACL; world:anyone kept; each `auth` entry replaced
 // by one entry per authenticated identity in `ids` (digest and sasl ones;

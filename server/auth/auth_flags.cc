@@ -9,6 +9,10 @@ DEFINE_string(superdigest, "",
               "matching digest passes every ACL check. Empty: no super user. Give every "
               "server of a cluster the same value.");
 
+DEFINE_string(x509_superuser, "",
+              "subject DN (RFC 2253, e.g. CN=admin,O=Example) of the client certificate that is the super user "
+              "on TLS ports, as ZooKeeper's zookeeper.X509AuthenticationProvider.superUser. Empty: none.");
+
 namespace arbor::auth {
 
 Result<AuthConfig> AuthConfigFromFlags() {
@@ -16,6 +20,7 @@ Result<AuthConfig> AuthConfigFromFlags() {
   if (!s.ok()) return Status::InvalidArgument("--superdigest: " + s.message());
   AuthConfig config;
   config.superdigest = FLAGS_superdigest;
+  config.x509_superuser = FLAGS_x509_superuser;
   return config;
 }
 

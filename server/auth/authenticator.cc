@@ -45,8 +45,14 @@ Ids ConnectionIdentities(std::string_view remote_address) {
   return ids;
 }
 
+Ids ConnectionIdentities(std::string_view remote_address, std::string_view x509_subject, const AuthConfig& config) {
+  Ids ids = ConnectionIdentities(remote_address);
+  if (!x509_subject.empty()) Authenticate(config, "x509", "", remote_address, &ids, x509_subject);
+  return ids;
+}
+
 proto::ErrorCode Authenticate(const AuthConfig& config, std::string_view scheme, std::string_view auth,
-                              std::string_view remote_address, Ids* ids) {
+                              std::string_view remote_address, Ids* ids, std::string_view x509_subject) {
   if (auth.size() > kMaxAuthBytes) return proto::AUTHFAILED;
   std::vector<proto::Id> add;
   if (scheme == "digest") {
@@ -55,6 +61,12 @@ proto::ErrorCode Authenticate(const AuthConfig& config, std::string_view scheme,
     add.push_back(MakeId("digest", digest));
   } else if (scheme == "ip") {
     add.push_back(MakeId("ip", ToValidUtf8(remote_address)));
+  } else if (scheme == "x509") {
+    // The identity comes from the TLS handshake, never from the packet.
+    if (x509_subject.empty()) return proto::AUTHFAILED;
+    std::string dn = ToValidUtf8(x509_subject);
+    if (!config.x509_superuser.empty() && dn == config.x509_superuser) add.push_back(MakeId("super", dn));
+    add.push_back(MakeId("x509", dn));
   } else {
     return proto::AUTHFAILED;  // no such provider (ZooKeeper: ap == null)
   }
@@ -73,7 +85,7 @@ void WhoAmI(const Ids& ids, proto::WhoAmIResponse* out) {
     info->set_scheme(id.scheme());
     if (id.scheme() == "digest") {
       info->set_id(id.id().substr(0, id.id().find(':')));
-    } else if (id.scheme() == "ip") {
+    } else if (id.scheme() == "ip" || id.scheme() == "x509") {
       info->set_id(id.id());
     }
   }

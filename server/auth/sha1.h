@@ -1,6 +1,7 @@
-// SHA-1 (RFC 3174), for ZooKeeper's digest scheme only: the scheme's ids are
-// base64(sha1("user:password")), so Arbor must compute exactly that hash. Not
-// for anything that needs collision resistance.
+// SHA-1 (RFC 3174, computed by OpenSSL's libcrypto), for ZooKeeper's digest
+// scheme only: the scheme's ids are base64(sha1("user:password")), so Arbor
+// must compute exactly that hash. Not for anything that needs collision
+// resistance.
 #pragma once
 
 #include <array>

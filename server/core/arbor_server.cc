@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "common/frame.h"
+#include "server/net/peer_auth.h"
+#include "server/net/tls_link.h"
 #include "server/storage/data_dir.h"
 
 namespace arbor::core {
@@ -37,6 +39,17 @@ Status ArborServer::Start() {
   }
   po.listen.bind = options_.bind;
   po.listen.port = options_.peer_port;
+  ARBOR_RETURN_IF_ERROR(StartTls());
+  po.tls_server = peer_tls_server_;
+  po.tls_client = peer_tls_client_;
+  if (!options_.peer_secret_file.empty()) {
+    auto secret = net::LoadPeerSecret(options_.peer_secret_file);
+    if (!secret.ok()) return Status::InvalidArgument("--peer_secret_file: " + secret.status().message());
+    po.secret = std::move(secret).value();
+  } else if (options_.peers.size() > 1 && !options_.peer_tls) {
+    LOG(WARNING) << "no --peer_secret_file nor --peer_tls: any process that reaches peer port " << options_.peer_port
+                 << " and names a member id is taken for that member (docs/SECURITY.md)";
+  }
   transport_ = std::make_unique<net::PeerTransport>(
       loop_, po, [this](uint64_t from, proto::PeerFrame&& f) { replica_->OnPeerFrame(from, std::move(f)); },
       [this](uint64_t peer) { replica_->OnPeerLinkDown(peer); });
@@ -50,6 +63,8 @@ Status ArborServer::Start() {
       },
       [this] { replica_->Poll(); });
 
+  // ZooKeeper registers its x509 provider only with TLS configured.
+  options_.auth.x509_acls = options_.secure_client_port != 0 || options_.secure_zk_port != 0;
   Env env{&clock_, pump_.get(), &entropy_, peers_.get(), disk_.get(), &metrics_};
   replica_ = std::make_unique<Replica>(options_, env);
   ARBOR_RETURN_IF_ERROR(transport_->Start());
@@ -68,13 +83,13 @@ Status ArborServer::StartListeners() {
   lo.port = options_.client_port;
   lo.max_connections = options_.max_connections;
   lo.limits.max_input_bytes = options_.max_frame_bytes + kFrameHeaderBytes;
-  net::ClientSessionOptions so{options_.max_outstanding_per_connection, &metrics_};
-  listeners_.push_back({"native", std::make_unique<net::TcpListener>(loop_, lo, [this, so](net::Connection* c) {
-                          return std::make_unique<net::ClientSession>(
-                              c, net::NewNativeCodec(options_.max_frame_bytes), replica_.get(), so);
-                        })});
-  ARBOR_RETURN_IF_ERROR(listeners_.back().tcp->Listen());
-  if (options_.zk_port == 0) return Status::Ok();
+  ARBOR_RETURN_IF_ERROR(AddClientListener("native", lo, /*zk=*/false, /*tls=*/false));
+  if (options_.secure_client_port != 0) {
+    net::ListenerOptions so = lo;
+    so.port = options_.secure_client_port;
+    ARBOR_RETURN_IF_ERROR(AddClientListener("native-tls", so, /*zk=*/false, /*tls=*/true));
+  }
+  if (options_.zk_port == 0 && options_.secure_zk_port == 0) return Status::Ok();
   std::string error;
   if (!zk::ParseFourLetterAllowList(options_.four_letter_words, &zk_codec_options_.four_letter_words, &error)) {
     return Status::InvalidArgument(error);
@@ -83,15 +98,76 @@ Status ArborServer::StartListeners() {
   zk_codec_options_.facts = [this](std::string_view word) { return ZkFacts(word); };
   zk_codec_options_.counters = &zk_counters_;
   net::ListenerOptions zo = lo;
-  zo.port = options_.zk_port;
   zo.limits.max_input_bytes = options_.zk_max_frame_bytes + kFrameHeaderBytes;
-  listeners_.push_back({"zookeeper", std::make_unique<net::TcpListener>(loop_, zo, [this, so](net::Connection* c) {
-                          return std::make_unique<net::ClientSession>(c, zk::NewZkCodec(zk_codec_options_),
-                                                                      replica_.get(), so);
-                        })});
-  ARBOR_RETURN_IF_ERROR(listeners_.back().tcp->Listen());
-  LOG(INFO) << "arbord " << options_.id << " serving ZooKeeper clients on " << options_.bind << ":" << zk_port();
+  if (options_.zk_port != 0) {
+    zo.port = options_.zk_port;
+    ARBOR_RETURN_IF_ERROR(AddClientListener("zookeeper", zo, /*zk=*/true, /*tls=*/false));
+  }
+  if (options_.secure_zk_port != 0) {
+    zo.port = options_.secure_zk_port;
+    ARBOR_RETURN_IF_ERROR(AddClientListener("zookeeper-tls", zo, /*zk=*/true, /*tls=*/true));
+  }
   return Status::Ok();
+}
+
+Status ArborServer::AddClientListener(const std::string& name, net::ListenerOptions lo, bool zk, bool tls) {
+  net::ClientSessionOptions so{options_.max_outstanding_per_connection, &metrics_};
+  size_t max_plain = lo.limits.max_input_bytes;
+  auto make = [this, so, zk](net::Link* link) -> std::unique_ptr<net::ConnectionHandler> {
+    auto codec = zk ? zk::NewZkCodec(zk_codec_options_) : net::NewNativeCodec(options_.max_frame_bytes);
+    return std::make_unique<net::ClientSession>(link, std::move(codec), replica_.get(), so);
+  };
+  net::TcpListener::HandlerFactory factory;
+  if (tls) {
+    // Records of up to 16 KiB arrive whole before they decrypt.
+    lo.limits.max_input_bytes += 64 << 10;
+    factory = [this, make, max_plain](net::Connection* c) {
+      return net::AcceptTls(c, *tls_server_, max_plain, make);
+    };
+  } else {
+    factory = [make](net::Connection* c) { return make(c); };
+  }
+  listeners_.push_back({name, std::make_unique<net::TcpListener>(loop_, lo, std::move(factory))});
+  ARBOR_RETURN_IF_ERROR(listeners_.back().tcp->Listen());
+  if (name != "native") {
+    LOG(INFO) << "arbord " << options_.id << " serving " << name << " clients on " << options_.bind << ":"
+              << listeners_.back().tcp->port();
+  }
+  return Status::Ok();
+}
+
+Status ArborServer::StartTls() {
+  if (options_.secure_client_port != 0 || options_.secure_zk_port != 0) {
+    auto server = tls::TlsContext::Create(tls::TlsContext::Role::kServer, options_.tls);
+    if (!server.ok()) return Status::InvalidArgument("TLS: " + server.status().message());
+    tls_server_ = *server;
+  }
+  if (options_.peer_tls) {
+    // Every member shows a certificate, both ways.
+    tls::TlsFiles files = options_.tls;
+    files.client_auth = tls::ClientAuth::kNeed;
+    files.verify_peer = true;
+    auto acceptor = tls::TlsContext::Create(tls::TlsContext::Role::kServer, files);
+    if (!acceptor.ok()) return Status::InvalidArgument("--peer_tls: " + acceptor.status().message());
+    auto dialer = tls::TlsContext::Create(tls::TlsContext::Role::kClient, files);
+    if (!dialer.ok()) return Status::InvalidArgument("--peer_tls: " + dialer.status().message());
+    peer_tls_server_ = *acceptor;
+    peer_tls_client_ = *dialer;
+  }
+  return Status::Ok();
+}
+
+Status ArborServer::ReloadTls() {
+  Status s;
+  for (auto* ctx : {&tls_server_, &peer_tls_server_, &peer_tls_client_}) {
+    if (*ctx && s.ok()) s = (*ctx)->Reload();
+  }
+  if (!s.ok()) {
+    LOG(ERROR) << "TLS reload failed, the previous certificates stay in force: " << s.ToString();
+  } else if (tls_server_ || peer_tls_server_) {
+    LOG(INFO) << "TLS certificates reloaded from " << options_.tls.cert_file;
+  }
+  return s;
 }
 
 void ArborServer::Stop() {

@@ -48,6 +48,9 @@ class ArborServer {
   int client_port() const;
   int peer_port() const;
   int zk_port() const;
+  // SIGHUP: re-reads the TLS certificate, key and CA files; new connections
+  // use them, open ones keep theirs. On an error the old ones stay.
+  Status ReloadTls();
   const Replica& replica() const { return *replica_; }
   uv_loop_t* loop() const { return loop_; }
   const ServerOptions& options() const { return options_; }
@@ -72,6 +75,9 @@ class ArborServer {
     std::unique_ptr<net::TcpListener> tcp;
   };
   Status StartListeners();
+  Status StartTls();
+  // Adds a client listener (plain, or TLS when `tls` is set) and listens.
+  Status AddClientListener(const std::string& name, net::ListenerOptions lo, bool zk, bool tls);
   void WriteStatusFile();
 
   uv_loop_t* loop_;
@@ -84,6 +90,9 @@ class ArborServer {
   std::unique_ptr<UvPump> pump_;
   std::unique_ptr<Replica> replica_;
   std::vector<Listener> listeners_;
+  std::shared_ptr<tls::TlsContext> tls_server_;       // TLS client ports
+  std::shared_ptr<tls::TlsContext> peer_tls_server_;  // the peer port's acceptor (--peer_tls)
+  std::shared_ptr<tls::TlsContext> peer_tls_client_;  // the peer transport's dialer
   zk::ZkCounters zk_counters_;
   metrics::ServerMetrics metrics_;
   std::vector<std::unique_ptr<HostExtension>> extensions_;

@@ -61,6 +61,9 @@ class PeerNetwork {
   virtual bool Connected(uint64_t to) const = 0;
   // Bytes waiting to be written to `to`, so a bulk sender can pace itself.
   virtual size_t QueuedBytes(uint64_t to) const = 0;
+  // Peer connections refused (wrong cluster, not a member, failed
+  // challenge), for the status.
+  virtual uint64_t RefusedConnections() const { return 0; }
 };
 
 // The Raft log, hard state and snapshots of one replica.

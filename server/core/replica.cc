@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/ops.h"
+#include "server/auth/acl.h"
 #include "server/auth/authenticator.h"
 
 namespace arbor::core {
@@ -144,6 +145,7 @@ ServerStatus Replica::GetStatus() const {
   s.watch_paths = watches_.path_count();
   s.watch_sessions = watches_.session_count();
   s.outstanding_writes = router_->outstanding();
+  s.peer_refused = env_.peers->RefusedConnections();
   for (const auto& [id, c] : sessions_.connections()) {
     s.connections.push_back({c->peer(), c->protocol(), c->session_id(), c->outstanding()});
   }
@@ -160,7 +162,7 @@ ServerStatus Replica::GetStatus() const {
 
 void Replica::Connect(net::ClientSession* s, const proto::ConnectRequest& req) {
   std::string ip = s->peer().substr(0, s->peer().rfind(':'));
-  sessions_.Attach(s, auth::ConnectionIdentities(ip));
+  sessions_.Attach(s, auth::ConnectionIdentities(ip, s->verified_subject(), options_.auth));
   proto::ConnectResponse resp;
   resp.set_protocol_version(req.protocol_version());
   // Decided now, not at the last tick: this process may just have resumed
@@ -270,6 +272,7 @@ proto::ErrorCode Replica::Admit(const proto::LogEntry& entry) const {
   }
   if (!entry.has_request()) return proto::OK;
   const proto::Request& r = entry.request();
+  if (!options_.auth.x509_acls && auth::UsesX509Acl(r)) return proto::INVALIDACL;
   size_t max = options_.tree.max_data_bytes;
   bool too_large = (r.has_create() && r.create().data().size() > max) ||
                    (r.has_set_data() && r.set_data().data().size() > max);
@@ -330,7 +333,8 @@ proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r
       session::Ids* ids = sessions_.MutableIdsOf(s->connection_id());
       std::string ip = s->peer().substr(0, s->peer().rfind(':'));
       resp.set_error(ids == nullptr ? proto::AUTHFAILED
-                                    : auth::Authenticate(options_.auth, r.auth().scheme(), r.auth().auth(), ip, ids));
+                                    : auth::Authenticate(options_.auth, r.auth().scheme(), r.auth().auth(), ip, ids,
+                                                         s->verified_subject()));
       if (resp.error() != proto::OK) {
         env_.metrics->Rejected(metrics::Rejection::kAuthFailed);
         LOG(WARNING) << "auth (scheme '" << r.auth().scheme() << "') from " << s->peer()
@@ -391,8 +395,19 @@ void Replica::Disconnected(net::ClientSession* s) { sessions_.Detach(s); }
 
 void Replica::OnPeerFrame(uint64_t from, proto::PeerFrame&& f) {
   if (stopped_) return;
+  // The transport hears only configured members; this holds the frames to
+  // the current membership and to the sender's own name (docs/SECURITY.md).
+  if (!raft_->node().raft().membership().IsMember(from)) {
+    LOG_EVERY_N(WARNING, 100) << "dropped a peer frame from server " << from << ": not a member";
+    return;
+  }
   switch (f.frame_case()) {
     case proto::PeerFrame::kRaft:
+      if (f.raft().from() != from) {
+        LOG_EVERY_N(WARNING, 100) << "dropped a Raft message from server " << from << " claiming to be from "
+                                  << f.raft().from();
+        break;
+      }
       if (f.raft().type() == raft::MSG_SNAP &&
           !snapshots_->Received(f.raft().snapshot().index(), f.raft().snapshot().term())) {
         // Its data did not arrive whole: the leader will probe and send again.

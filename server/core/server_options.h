@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "common/tls/tls_context.h"
 #include "server/auth/authenticator.h"
 #include "server/storage/storage_options.h"
 #include "server/tree/tree_options.h"
@@ -44,6 +45,14 @@ struct ServerOptions {
   // Client addresses allowed an online backup without the super identity
   // (server/core/backup.h), comma-separated; empty: super only.
   std::string backup_allow_ips = "127.0.0.1,::1";
+  // The cluster secret's file (server/net/peer_auth.h); empty: none.
+  std::string peer_secret_file;
+  // TLS (docs/SECURITY.md): the credentials, TLS client ports beside the
+  // plain ones (0 = not served), and mutual TLS on the peer port.
+  tls::TlsFiles tls;
+  int secure_client_port = 0;  // native protocol
+  int secure_zk_port = 0;      // ZooKeeper protocol (ZooKeeper's secureClientPort)
+  bool peer_tls = false;
 
   int election_timeout_ms() const { return election_ticks * tick_ms; }
 };

@@ -15,6 +15,7 @@ proto::ServerStatusResponse ToProto(const ServerStatus& s) {
   for (uint64_t id : s.peers_connected) p.add_peers_connected(id);
   p.set_sessions(s.sessions);
   p.set_znodes(s.znodes);
+  p.set_peer_refused(s.peer_refused);
   return p;
 }
 
@@ -45,11 +46,11 @@ std::string ToStatusLine(const ServerStatus& s) {
   char line[512];
   std::snprintf(line, sizeof(line),
                 "role=%s leader=%llu term=%llu commit=%llu applied=%lld sessions=%zu znodes=%llu peers_up=%s "
-                "serving=%d\n",
+                "serving=%d peer_refused=%llu\n",
                 s.role.c_str(), static_cast<unsigned long long>(s.leader), static_cast<unsigned long long>(s.term),
                 static_cast<unsigned long long>(s.commit_index), static_cast<long long>(s.applied_zxid), s.sessions,
                 static_cast<unsigned long long>(s.znodes), connected.empty() ? "-" : connected.c_str(),
-                s.serving ? 1 : 0);
+                s.serving ? 1 : 0, static_cast<unsigned long long>(s.peer_refused));
   return line;
 }
 

@@ -30,6 +30,7 @@ struct ServerStatus {
   size_t watch_paths = 0;
   size_t watch_sessions = 0;
   size_t outstanding_writes = 0;
+  uint64_t peer_refused = 0;  // peer connections refused (docs/SECURITY.md)
   std::vector<zk::ConnectionFacts> connections;
   // Configuration worth reporting.
   int zk_port = 0;

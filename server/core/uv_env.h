@@ -67,6 +67,7 @@ class UvPeerNetwork : public PeerNetwork {
   bool Send(uint64_t to, const proto::PeerFrame& frame) override { return t_->Send(to, frame); }
   bool Connected(uint64_t to) const override { return t_->Connected(to); }
   size_t QueuedBytes(uint64_t to) const override { return t_->QueuedBytes(to); }
+  uint64_t RefusedConnections() const override { return t_->refused_connections(); }
 
  private:
   net::PeerTransport* t_;

@@ -154,7 +154,13 @@ void WriteRouter::StartSync(session::ClientHandle* client, uint64_t seq, const p
 
 void WriteRouter::OnForwarded(uint64_t from, proto::LogEntry entry) {
   proto::ErrorCode err = proto::CONNECTIONLOSS;  // not the leader (any more), or busy: the origin closes
-  if (raft_->is_leader()) {
+  if (entry.origin_server() != from) {
+    // A member forwards its own clients' writes only; the identities in the
+    // entry are the ones it authenticated (docs/SECURITY.md, trust model).
+    LOG_EVERY_N(WARNING, 100) << "refused a forwarded entry from server " << from << " naming origin "
+                              << entry.origin_server();
+    err = proto::BADARGUMENTS;
+  } else if (raft_->is_leader()) {
     proto::ErrorCode refused = proto::OK;
     Sent sent = TrySend(&entry, &refused);
     if (sent == Sent::kYes) return;  // the origin answers its client when it applies the entry

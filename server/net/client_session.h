@@ -68,6 +68,9 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   const char* protocol() const override { return codec_->name(); }
   size_t outstanding() const override { return pipeline_.outstanding(); }
   const session::ConnectionStats* stats() const override { return &stats_; }
+  // The subject DN of the client's verified TLS certificate, or "" (see
+  // Link::verified_subject).
+  std::string verified_subject() const { return conn_ != nullptr ? conn_->verified_subject() : ""; }
 
   // The connection closes once the next response (the one being produced)
   // is written: ZooKeeper's answer to a failed auth packet.

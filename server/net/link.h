@@ -36,6 +36,14 @@ class Link {
   virtual void Close(const Status& why, bool flush_first = false) = 0;
   virtual bool closing() const = 0;
   virtual size_t output_queued_bytes() const = 0;
+
+  // What a TLS link (server/net/tls_link.h) proved about the other side;
+  // a plain link proves nothing. The subject DN (RFC 2253, as ZooKeeper's
+  // x509 scheme names it) of a certificate the other side sent and that
+  // verified against the CA file, or "".
+  virtual std::string verified_subject() const { return ""; }
+  // Whether that certificate is valid for `host` (a name or an address).
+  virtual bool CertificateMatchesHost(const std::string& host) const { return false; }
 };
 
 // Implemented by a protocol layer. Called on the loop thread.

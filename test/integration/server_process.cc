@@ -5,10 +5,12 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -158,6 +160,15 @@ bool ServerProcess::Terminate(int timeout_ms) {
 LocalCluster::LocalCluster(int n, std::vector<std::string> extra_flags, bool proxied, bool zk,
                            const std::string& peer_host, bool admin) {
   root_ = MakeTempDir("arbor-cluster");
+  // Members prove membership to each other, as a deployment should
+  // (docs/SECURITY.md): every cluster test runs the peer challenge.
+  std::string secret_file = root_ + "/peer-secret";
+  if (FILE* f = fopen(secret_file.c_str(), "w")) {
+    fprintf(f, "integration-test-secret-%d\n", static_cast<int>(getpid()));
+    fclose(f);
+  }
+  chmod(secret_file.c_str(), 0600);
+  extra_flags.push_back("--peer_secret_file=" + secret_file);
   std::vector<ServerSpec> specs;
   for (int i = 0; i < n; ++i) {
     ServerSpec s;

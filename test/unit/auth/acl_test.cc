@@ -123,6 +123,40 @@ TEST(AuthFixupAclTest, KeepsValidEntriesAndDropsExactDuplicates) {
   EXPECT_EQ(out[3].id().scheme(), "ip");
 }
 
+// x509 ACLs are valid inside Apply on every replica (so flags cannot make
+// replicas disagree); whether a server takes them at all is the leader's
+// check before proposing (UsesX509Acl with AuthConfig::x509_acls), which
+// keeps ZooKeeper's INVALIDACL when no TLS port is served.
+TEST(AuthX509AclTest, ValidMatchedExactlyAndExpandedByAuth) {
+  const std::string dn = "CN=alice,OU=eng,O=Example,C=US";
+  AclList out;
+  google::protobuf::RepeatedPtrField<proto::Acl> in;
+  *in.Add() = MakeAcl(proto::PERM_ALL, "x509", dn);
+  ASSERT_EQ(FixupAcl(in, Ids(), &out), proto::OK);
+  EXPECT_TRUE(CheckAcl(out, proto::PERM_WRITE, MakeIds({MakeId("x509", dn)})));
+  EXPECT_FALSE(CheckAcl(out, proto::PERM_WRITE, MakeIds({MakeId("x509", "CN=alice")})));
+  EXPECT_FALSE(CheckAcl(out, proto::PERM_WRITE, MakeIds({MakeId("digest", dn)})));
+  google::protobuf::RepeatedPtrField<proto::Acl> auth;
+  *auth.Add() = MakeAcl(proto::PERM_READ, "auth", "");
+  ASSERT_EQ(FixupAcl(auth, MakeIds({MakeId("ip", "1.1.1.1"), MakeId("x509", dn)}), &out), proto::OK);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id().scheme(), "x509");
+  EXPECT_EQ(out[0].id().id(), dn);
+
+  proto::Request create;
+  *create.mutable_create()->add_acl() = MakeAcl(proto::PERM_ALL, "x509", dn);
+  EXPECT_TRUE(UsesX509Acl(create));
+  proto::Request multi;
+  auto* op = multi.mutable_multi()->add_ops()->mutable_create();
+  *op->add_acl() = MakeAcl(proto::PERM_ALL, "world", "anyone");
+  EXPECT_FALSE(UsesX509Acl(multi));
+  *op->add_acl() = MakeAcl(proto::PERM_ALL, "x509", dn);
+  EXPECT_TRUE(UsesX509Acl(multi));
+  proto::Request set_acl;
+  *set_acl.mutable_set_acl()->add_acl() = MakeAcl(proto::PERM_ALL, "digest", "a:b");
+  EXPECT_FALSE(UsesX509Acl(set_acl));
+}
+
 TEST(AuthFixupAclTest, InvalidAcls) {
   AclList out;
   auto fix = [&out](std::initializer_list<proto::Acl> l, Ids ids = Ids()) { return FixupAcl(AclField(l), ids, &out); };
@@ -131,7 +165,8 @@ TEST(AuthFixupAclTest, InvalidAcls) {
   EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "nosuch", "x")}), proto::INVALIDACL) << "unknown scheme";
   EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "", "")}), proto::INVALIDACL);
   EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "super", "")}), proto::INVALIDACL) << "super is no ACL scheme";
-  EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "x509", "CN=a")}), proto::INVALIDACL) << "no x509 provider";
+  EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "x509", "")}), proto::INVALIDACL) << "not a DN";
+  EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "x509", "alice")}), proto::INVALIDACL) << "not a DN";
   EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "digest", "nocolon")}), proto::INVALIDACL);
   EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "digest", "user:")}), proto::INVALIDACL);
   EXPECT_EQ(fix({MakeAcl(proto::PERM_ALL, "digest", "a:b:c")}), proto::INVALIDACL);

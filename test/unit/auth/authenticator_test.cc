@@ -47,6 +47,28 @@ TEST(AuthAuthenticatorTest, UnknownSchemesFailAndChangeNothing) {
   EXPECT_EQ(Str(ids), "ip:127.0.0.1 ");
 }
 
+TEST(AuthAuthenticatorTest, X509IdentityComesFromTheVerifiedCertificateOnly) {
+  const std::string dn = "CN=alice,OU=eng,O=Example,C=US";
+  Ids ids = ConnectionIdentities("127.0.0.1", dn, AuthConfig());
+  EXPECT_EQ(Str(ids), "ip:127.0.0.1 x509:" + dn + " ");
+  // The packet's bytes name nobody: without a certificate, AUTHFAILED.
+  Ids plain = ConnectionIdentities("127.0.0.1");
+  EXPECT_EQ(Authenticate(AuthConfig(), "x509", dn, "127.0.0.1", &plain), proto::AUTHFAILED);
+  EXPECT_EQ(Authenticate(AuthConfig(), "x509", "CN=mallory", "127.0.0.1", &ids, dn), proto::OK);
+  EXPECT_EQ(Str(ids), "ip:127.0.0.1 x509:" + dn + " ") << "no second identity, and not mallory";
+
+  AuthConfig config;
+  config.x509_superuser = "CN=admin,O=Example";
+  EXPECT_EQ(Str(ConnectionIdentities("10.0.0.1", "CN=admin,O=Example", config)),
+            "ip:10.0.0.1 super:CN=admin,O=Example x509:CN=admin,O=Example ");
+  EXPECT_EQ(Str(ConnectionIdentities("10.0.0.1", dn, config)), "ip:10.0.0.1 x509:" + dn + " ");
+  proto::WhoAmIResponse who;
+  WhoAmI(ConnectionIdentities("10.0.0.1", dn, AuthConfig()), &who);
+  ASSERT_EQ(who.client_info_size(), 2);
+  EXPECT_EQ(who.client_info(1).scheme(), "x509");
+  EXPECT_EQ(who.client_info(1).id(), dn);
+}
+
 TEST(AuthAuthenticatorTest, IpSchemeAddsTheRemoteAddress) {
   Ids ids;
   ASSERT_EQ(Authenticate(AuthConfig(), "ip", "ignored", "10.0.0.7", &ids), proto::OK);

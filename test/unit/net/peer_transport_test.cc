@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "server/net/peer_auth.h"
 #include "test/unit/net/test_support.h"
 
 namespace arbor::net {
@@ -35,10 +36,12 @@ struct Received {
 };
 
 std::unique_ptr<PeerTransport> Make(uv_loop_t* loop, uint64_t self, int port, uint64_t peer, int peer_port,
-                                    Received* got, std::string cluster = "arbor") {
+                                    Received* got, std::string cluster = "arbor", std::string secret = "") {
   PeerTransportOptions o;
   o.self_id = self;
   o.cluster_name = cluster;
+  o.secret = std::move(secret);
+  o.handshake_timeout_ms = 200;
   o.peers[peer] = "127.0.0.1:" + std::to_string(peer_port);
   o.listen.port = port;
   o.redial_min_ms = 10;
@@ -115,6 +118,122 @@ TEST(PeerTransportTest, RefusesPeerFromAnotherCluster) {
   EXPECT_EQ(at_b.size(), 0u);
   loop.Run([&] { a->Close(); b->Close(); });
   loop.Stop();
+}
+
+// Sends frames from A to B for a while; returns how many B delivered.
+size_t Pester(LoopThread* loop, PeerTransport* a, Received* at_b) {
+  for (int i = 0; i < 40; ++i) {
+    loop->Run([&] { a->Send(2, RaftFrame(1)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return at_b->size();
+}
+
+TEST(PeerTransportTest, MembersWithTheSecretProveItBothWays) {
+  LoopThread loop;
+  int pa = FreePort(), pb = FreePort();
+  Received at_a, at_b;
+  const std::string secret = "0123456789abcdef-shared";
+  auto a = Make(loop.loop(), 1, pa, 2, pb, &at_a, "arbor", secret);
+  auto b = Make(loop.loop(), 2, pb, 1, pa, &at_b, "arbor", secret);
+  ASSERT_TRUE(a->Start().ok());
+  ASSERT_TRUE(b->Start().ok());
+  loop.Start();
+  ASSERT_TRUE(WaitFor([&] { bool c = false; loop.Run([&] { c = a->Connected(2) && b->Connected(1); }); return c; }));
+  loop.Run([&] { EXPECT_TRUE(a->Send(2, RaftFrame(7))); EXPECT_TRUE(b->Send(1, RaftFrame(9))); });
+  ASSERT_TRUE(WaitFor([&] { return at_b.size() == 1 && at_a.size() == 1; }));
+  EXPECT_EQ(at_b.frames[0], std::make_pair(uint64_t{1}, uint64_t{7}));
+  loop.Run([&] {
+    EXPECT_EQ(a->refused_connections(), 0u);
+    EXPECT_EQ(b->refused_connections(), 0u);
+    a->Close();
+    b->Close();
+  });
+  loop.Stop();
+}
+
+TEST(PeerTransportTest, WrongSecretIsRefusedAndCountedOnBothSides) {
+  LoopThread loop;
+  int pa = FreePort(), pb = FreePort();
+  Received at_a, at_b;
+  auto a = Make(loop.loop(), 1, pa, 2, pb, &at_a, "arbor", "0123456789abcdef-one");
+  auto b = Make(loop.loop(), 2, pb, 1, pa, &at_b, "arbor", "0123456789abcdef-two");
+  ASSERT_TRUE(a->Start().ok());
+  ASSERT_TRUE(b->Start().ok());
+  loop.Start();
+  EXPECT_EQ(Pester(&loop, a.get(), &at_b), 0u);
+  EXPECT_EQ(at_a.size(), 0u);
+  loop.Run([&] {
+    EXPECT_FALSE(a->Connected(2));
+    // Each refuses the other's challenge answer (the dialer checks first).
+    EXPECT_GT(a->refused_connections(), 0u);
+    a->Close();
+    b->Close();
+  });
+  loop.Stop();
+}
+
+TEST(PeerTransportTest, SecretOnOneSideOnlyNeverConnects) {
+  LoopThread loop;
+  int pa = FreePort(), pb = FreePort();
+  Received at_a, at_b;
+  auto a = Make(loop.loop(), 1, pa, 2, pb, &at_a, "arbor", "");
+  auto b = Make(loop.loop(), 2, pb, 1, pa, &at_b, "arbor", "0123456789abcdef-two");
+  ASSERT_TRUE(a->Start().ok());
+  ASSERT_TRUE(b->Start().ok());
+  loop.Start();
+  EXPECT_EQ(Pester(&loop, a.get(), &at_b), 0u);  // B refuses A's hello without a nonce
+  for (int i = 0; i < 40; ++i) {
+    loop.Run([&] { b->Send(1, RaftFrame(1)); });  // B waits for a challenge A never sends
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(at_a.size(), 0u);
+  loop.Run([&] {
+    EXPECT_GT(b->refused_connections(), 0u);
+    EXPECT_FALSE(b->Connected(1));
+    a->Close();
+    b->Close();
+  });
+  loop.Stop();
+}
+
+TEST(PeerTransportTest, NonMemberIsRefused) {
+  LoopThread loop;
+  int pa = FreePort(), pb = FreePort();
+  Received at_a, at_b;
+  // A says it is server 3; B knows only server 1.
+  auto a = Make(loop.loop(), 3, pa, 2, pb, &at_a);
+  auto b = Make(loop.loop(), 2, pb, 1, pa, &at_b);
+  ASSERT_TRUE(a->Start().ok());
+  ASSERT_TRUE(b->Start().ok());
+  loop.Start();
+  EXPECT_EQ(Pester(&loop, a.get(), &at_b), 0u);
+  loop.Run([&] {
+    EXPECT_GT(b->refused_connections(), 0u);
+    a->Close();
+    b->Close();
+  });
+  loop.Stop();
+}
+
+TEST(PeerTransportTest, ProofsBindRoleIdsAndNonces) {
+  PeerTranscript t{"arbor", 1, 2, std::string(32, 'a'), std::string(32, 'b')};
+  std::string dialer = ComputePeerProof("secret-secret-secret", t, PeerRole::kDialer);
+  EXPECT_EQ(dialer.size(), 32u);
+  EXPECT_NE(dialer, ComputePeerProof("secret-secret-secret", t, PeerRole::kAcceptor));
+  EXPECT_NE(dialer, ComputePeerProof("secret-secret-secreT", t, PeerRole::kDialer));
+  for (auto change : std::vector<std::function<void(PeerTranscript*)>>{
+           [](PeerTranscript* x) { x->dialer_id = 3; }, [](PeerTranscript* x) { x->acceptor_id = 3; },
+           [](PeerTranscript* x) { x->dialer_nonce[0] = 'c'; }, [](PeerTranscript* x) { x->acceptor_nonce[31] = 'c'; },
+           [](PeerTranscript* x) { x->cluster_name = "other"; }}) {
+    PeerTranscript u = t;
+    change(&u);
+    EXPECT_NE(dialer, ComputePeerProof("secret-secret-secret", u, PeerRole::kDialer));
+  }
+  EXPECT_TRUE(PeerProofMatches(dialer, dialer));
+  EXPECT_FALSE(PeerProofMatches(dialer, dialer.substr(1)));
+  EXPECT_FALSE(PeerProofMatches("", ""));
+  EXPECT_NE(NewPeerNonce(), NewPeerNonce());
 }
 
 TEST(PeerTransportTest, SplitHostPortValidates) {
