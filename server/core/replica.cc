@@ -271,18 +271,51 @@ proto::ErrorCode Replica::Admit(const proto::LogEntry& entry) const {
     return proto::BADARGUMENTS;
   }
   if (!entry.has_request()) return proto::OK;
+  // What the write adds: bytes of names and data, and nodes (an upper
+  // bound: a create that fails adds nothing). Deletes always pass, so space
+  // can be freed when the bounds are reached.
   const proto::Request& r = entry.request();
   if (!options_.auth.x509_acls && auth::UsesX509Acl(r)) return proto::INVALIDACL;
-  size_t max = options_.tree.max_data_bytes;
-  bool too_large = (r.has_create() && r.create().data().size() > max) ||
-                   (r.has_set_data() && r.set_data().data().size() > max);
+  const size_t max = options_.tree.max_data_bytes;
+  size_t bytes = 0, nodes = 0;
+  auto add = [&](const proto::CreateRequest* c, const proto::SetDataRequest* set) -> bool {
+    const std::string& data = c != nullptr ? c->data() : set->data();
+    if (data.size() > max) return false;
+    if (c != nullptr) {
+      bytes += data.size() + c->path().size() + 10;  // + a sequential suffix
+      ++nodes;
+    } else {
+      // Only growth counts: a smaller value frees space.
+      proto::Request exists;
+      exists.mutable_exists()->set_path(set->path());
+      proto::Response now = sm_->Read(exists, 0, nullptr);
+      size_t old = now.error() == proto::OK ? static_cast<size_t>(now.exists().stat().data_length()) : 0;
+      bytes += data.size() > old ? data.size() - old : 0;
+    }
+    return true;
+  };
+  bool ok = true;
+  if (r.has_create()) ok = add(&r.create(), nullptr);
+  if (r.has_set_data()) ok = add(nullptr, &r.set_data());
   for (const auto& op : r.multi().ops()) {
-    too_large = too_large || (op.has_create() && op.create().data().size() > max) ||
-                (op.has_set_data() && op.set_data().data().size() > max);
+    if (op.has_create()) ok = ok && add(&op.create(), nullptr);
+    if (op.has_set_data()) ok = ok && add(nullptr, &op.set_data());
   }
-  if (!too_large) return proto::OK;
-  env_.metrics->Rejected(metrics::Rejection::kDataTooLarge);
-  return proto::BADARGUMENTS;
+  if (!ok) {
+    env_.metrics->Rejected(metrics::Rejection::kDataTooLarge);
+    return proto::BADARGUMENTS;
+  }
+  const tree::DataTree& t = sm_->tree();
+  const tree::TreeOptions& o = options_.tree;
+  if ((o.max_znodes != 0 && nodes != 0 && t.node_count() + nodes > o.max_znodes) ||
+      (o.max_total_data_bytes != 0 && bytes != 0 && t.stored_bytes() + bytes > o.max_total_data_bytes)) {
+    LOG_EVERY_N(WARNING, 100) << "refusing a write: the cluster holds " << t.node_count() << " znodes and "
+                              << t.stored_bytes() << " bytes (--max_znodes " << o.max_znodes
+                              << ", --max_total_data_bytes " << o.max_total_data_bytes << "); deletes free space";
+    env_.metrics->Rejected(metrics::Rejection::kClusterFull);
+    return proto::QUOTAEXCEEDED;
+  }
+  return proto::OK;
 }
 
 int64_t Replica::Stamp() {

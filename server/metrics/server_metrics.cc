@@ -62,6 +62,7 @@ const char* RejectionName(Rejection r) {
     case Rejection::kAuthFailed: return "auth_failed";
     case Rejection::kBadFrame: return "bad_frame";
     case Rejection::kPipelineFull: return "pipeline_full";
+    case Rejection::kClusterFull: return "cluster_full";
     case Rejection::kCount: break;
   }
   return "unknown";

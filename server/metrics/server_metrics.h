@@ -78,6 +78,7 @@ enum class Rejection : uint8_t {
   kAuthFailed,        // an auth packet that did not authenticate
   kBadFrame,          // undecodable or oversized input: the connection closed
   kPipelineFull,      // --max_outstanding_requests reached: reading paused
+  kClusterFull,       // --max_znodes or --max_total_data_bytes reached
   kCount
 };
 const char* RejectionName(Rejection r);

@@ -110,6 +110,8 @@ class DataTree {
   std::string PathOf(NodeId id) const;
 
   size_t node_count() const { return store_.size(); }
+  // Bytes of znode names and data held (the cluster's size bound counts these).
+  size_t stored_bytes() const { return store_.blob_bytes(); }
   size_t acl_list_count() const { return acls_.size(); }  // distinct interned lists
   size_t ephemeral_session_count() const { return ephemerals_.size(); }
   size_t reap_candidate_count() const { return empty_containers_.size() + ttl_expiry_.size(); }

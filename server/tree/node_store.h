@@ -100,6 +100,8 @@ class NodeStore {
 
   // Live nodes, root included.
   size_t size() const { return live_; }
+  // Bytes of names and data held (what clients wrote).
+  size_t blob_bytes() const { return blob_bytes_; }
 
   // Approximate heap bytes owned by the store (chunks + index + blobs), for
   // the memory bench.

@@ -30,6 +30,11 @@ struct TreeOptions {
   // (core::Replica::Admit), never inside Apply: servers may disagree on it.
   // ZooKeeper's default (jute.maxbuffer) is 1 MiB as well.
   size_t max_data_bytes = 1 << 20;
+  // Cluster-wide bounds on what the tree holds (0: none), also checked by the
+  // leader before proposing: past them creates and growing writes answer
+  // QUOTAEXCEEDED while reads and deletes go on.
+  size_t max_znodes = 0;
+  size_t max_total_data_bytes = 0;
   // Longest path accepted, in bytes (bounds every lookup and trigger).
   size_t max_path_bytes = 32 * 1024;
   // Most operations in one multi.

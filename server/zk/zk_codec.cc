@@ -82,7 +82,18 @@ class ZkClientCodec : public net::ClientCodec {
     if (!connected_ || broken_) return;
     zk_wire::ZkOpContext ctx = TakeContext(response.xid());
     if (response.zxid() > last_zxid_) last_zxid_ = response.zxid();
-    Status s = zk_wire::EncodeResponse(ctx, response, out);
+    Status s;
+    if (response.error() == proto::QUOTAEXCEEDED || response.error() == proto::THROTTLEDOP) {
+      // Codes newer than ZooKeeper 3.5's protocol: kazoo 2.8 and other older
+      // clients kill their connection on a code they do not know. The
+      // handshake carries no version to tell them apart, so they get
+      // SYSTEMERROR (the server logs the real reason).
+      proto::Response older = response;
+      older.set_error(proto::SYSTEMERROR);
+      s = zk_wire::EncodeResponse(ctx, older, out);
+    } else {
+      s = zk_wire::EncodeResponse(ctx, response, out);
+    }
     if (!s.ok()) {
       // A server bug (result does not match the opcode): tell the client
       // something went wrong on the server rather than nothing.

@@ -60,6 +60,38 @@ TEST(SingleNodeLimits, DataOverTheFlagIsRefusedBeforeItIsProposed) {
   RemoveTree(dir);
 }
 
+// The cluster's bounds on what it holds: past them creates and growing
+// writes are refused with QUOTAEXCEEDED while reads and deletes work, and
+// space returns after deletes (issue #15: no client can fill every disk).
+TEST(SingleNodeLimits, ClusterBoundsRefuseGrowthAndFreeSpaceAfterDeletes) {
+  std::string dir = MakeTempDir("arbor-bounds");
+  ServerSpec spec;
+  spec.client_port = FreePort();
+  spec.peer_port = FreePort();
+  spec.data_dir = dir + "/data";
+  spec.extra_flags = {"--max_znodes=20", "--max_total_data_bytes=4000"};
+  {
+    ServerProcess server(spec);
+    ASSERT_TRUE(server.Start()) << server.log_path();
+    NativeTestClient c;
+    ASSERT_EQ(c.Connect(spec.client_port).error(), proto::OK);
+    int created = 0;
+    proto::ErrorCode last = proto::OK;
+    for (int i = 0; i < 40 && last == proto::OK; ++i) {
+      last = c.Create("/n" + std::to_string(i), std::string(100, 'x')).error();
+      if (last == proto::OK) ++created;
+    }
+    EXPECT_EQ(last, proto::QUOTAEXCEEDED);
+    EXPECT_GT(created, 5);
+    EXPECT_EQ(c.GetData("/n0").error(), proto::OK) << "reads go on";
+    EXPECT_EQ(c.SetData("/n0", std::string(3000, 'y')).error(), proto::QUOTAEXCEEDED) << "growth is refused";
+    EXPECT_EQ(c.SetData("/n0", "small").error(), proto::OK) << "shrinking is not";
+    for (int i = 0; i < created; ++i) ASSERT_EQ(c.Delete("/n" + std::to_string(i)).error(), proto::OK);
+    EXPECT_EQ(c.Create("/again", std::string(100, 'x')).error(), proto::OK) << "space returns after deletes";
+  }
+  RemoveTree(dir);
+}
+
 TEST_F(SingleNodeTest, CreateReadUpdateDelete) {
   NativeTestClient c;
   Connect(&c);
