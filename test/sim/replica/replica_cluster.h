@@ -92,8 +92,10 @@ class ReplicaCluster {
   void ResetAfterNextForward(uint64_t from, uint64_t to) { network_->ResetAfterNextForward(from, to); }
   // SIGTERM: graceful shutdown, then a restart after `down_ms`.
   void GracefulRestart(uint64_t id, int64_t down_ms);
- private:
+  // The server `id` if it is up, else nullptr.
   SimNode* Live(uint64_t id);
+
+ private:
   void Boot(uint64_t id);
   void InjectFault();
   void HealAll();
