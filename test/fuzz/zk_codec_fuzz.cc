@@ -10,6 +10,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <string_view>
 #include <deque>
 #include <vector>
 #include <string>
@@ -22,7 +23,7 @@
 namespace arbor::fuzz {
 namespace {
 
-zk::ServerFacts Facts() {
+zk::ServerFacts Facts(std::string_view) {
   zk::ServerFacts f;
   f.server_id = 1;
   f.mode = "leader";
