@@ -125,7 +125,8 @@ TEST_F(BackupRestoreTest, RestoredClusterEqualsSourceAtBackupZxid) {
     }
   }
 
-  ASSERT_GT(expected.size() - load.children.size(), 530u);  // the varied tree with its 500 bulk nodes
+  // The varied tree: 475 of its 500 bulk nodes (25 are deleted by the churn) and ~35 others.
+  ASSERT_GT(expected.size() - load.children.size(), 500u);
   LocalCluster dst(3, {kSuperFlag, "--tick_ms=50", "--restore_from=" + file});
   ASSERT_TRUE(dst.StartAll());
   Tree restored = WalkAsSuper(dst.client_port(2));

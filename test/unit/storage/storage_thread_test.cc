@@ -318,13 +318,14 @@ TEST_F(StorageThreadTest, ReadsAreSafeWhileTheStorageThreadWrites) {
               static_cast<unsigned long long>(races.load()));
 }
 
-// An LMDB write error (here: the map is full) must stop the process rather
-// than be retried or reported as durable.
+// An LMDB write error (here: the map is full and may not grow further) must
+// stop the process rather than be retried or reported as durable.
 TEST(StorageThreadDeathTest, WriteErrorIsFatal) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   TempDir dir;
   StorageOptions o = TestOptions();
   o.map_size_bytes = 1 << 20;
+  o.max_map_size_bytes = 1 << 20;
   EXPECT_DEATH(
       {
         Result<std::unique_ptr<LogStore>> log = LogStore::Open(dir.path() + "/log", o);
@@ -336,7 +337,7 @@ TEST(StorageThreadDeathTest, WriteErrorIsFatal) {
         (void)t.Submit(std::move(b));
         t.Stop();
       },
-      "storage: writing 1 batches to .*data.mdb failed: .*MDB_MAP_FULL");
+      "storage: writing 1 batches to .*data.mdb failed: .*needs more than --storage_map_size_max_mb");
 }
 
 }  // namespace
