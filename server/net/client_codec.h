@@ -16,10 +16,15 @@
 namespace arbor::net {
 
 struct Decoded {
-  enum class Kind { kNeedMore, kConnect, kRequest, kRaw };
+  enum class Kind { kNeedMore, kConnect, kRequest, kAnswered, kRaw };
   Kind kind = Kind::kNeedMore;
   proto::ConnectRequest connect;
   proto::Request request;
+  // kAnswered: the codec refused a request itself (a malformed body, an
+  // operation it does not serve); this error reply takes the request's place
+  // in the pipeline, so it leaves in request order like every other reply
+  // (one FIFO per connection) and EncodeResponse encodes it.
+  proto::Response answer;
   // kRaw: an answer the codec produced itself (e.g. a four-letter word or an
   // error for an unsupported opcode), to be written as is; close_after asks
   // the connection to close once it is written.

@@ -36,7 +36,11 @@ ClientSession::ClientSession(Link* conn, std::unique_ptr<ClientCodec> codec,
                       if (r.zxid() != 0 && r.zxid() < last_zxid_) r.set_zxid(last_zxid_);
                       if (r.zxid() > last_zxid_) last_zxid_ = r.zxid();
                       if (!in_flight_.empty()) {
-                        Measure(in_flight_.front(), r);
+                        if (in_flight_.front().measured) {
+                          Measure(in_flight_.front(), r);
+                        } else {
+                          ++stats_.sent;  // refused by the codec: no latency to speak of
+                        }
                         in_flight_.pop_front();
                       }
                       if (conn_ == nullptr) return;
@@ -70,6 +74,13 @@ Status ClientSession::OnData(Link* conn, std::string* input) {
 
 Status ClientSession::DecodeAll(Link* conn, std::string* input) {
   while (conn_ != nullptr && !conn_->closing()) {
+    if (state_ == State::kConnecting) {
+      // Requests pipelined behind the handshake are read once the session
+      // exists (CompleteConnect), not refused.
+      conn->PauseReading();
+      awaiting_connect_ = true;
+      return Status::Ok();
+    }
     if (pipeline_.full()) {
       conn->PauseReading();  // back-pressure: resume when responses drain
       if (options_.metrics != nullptr) options_.metrics->Rejected(metrics::Rejection::kPipelineFull);
@@ -94,6 +105,11 @@ Status ClientSession::DecodeAll(Link* conn, std::string* input) {
         break;
       case Decoded::Kind::kRequest:
         ARBOR_RETURN_IF_ERROR(HandleRequest(std::move(d.request)));
+        break;
+      case Decoded::Kind::kAnswered:
+        ++stats_.received;
+        in_flight_.push_back({std::chrono::steady_clock::now(), proto::Request::OP_NOT_SET, /*measured=*/false});
+        if (!pipeline_.AddAnswered(std::move(d.answer))) in_flight_.pop_back();
         break;
     }
   }
@@ -138,6 +154,11 @@ void ClientSession::CompleteConnect(const proto::ConnectResponse& response) {
   session_id_ = response.session_id();
   state_ = State::kConnected;
   stats_.established_ms = WallMs();
+  if (awaiting_connect_ && !in_on_data_) {
+    awaiting_connect_ = false;
+    conn_->ResumeReading();
+    conn_->ProcessBuffered();  // requests that came right behind the handshake
+  }
 }
 
 void ClientSession::Complete(uint64_t seq, proto::Response response) {

@@ -94,6 +94,9 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   State state_ = State::kAwaitConnect;
   bool in_on_data_ = false;  // OnData is on the stack (re-entrancy guard)
   bool paused_ = false;      // we stopped reading because the pipeline was full
+  // Reading stopped while the handshake is with the service: requests a
+  // client sends right behind it wait, as ZooKeeper's disableRecv makes them.
+  bool awaiting_connect_ = false;
   bool close_after_response_ = false;
   // The answer sent before closing on bad input.
   int32_t fatal_xid_ = 0;
@@ -105,6 +108,7 @@ class ClientSession : public ConnectionHandler, public session::ClientHandle {
   struct InFlight {
     std::chrono::steady_clock::time_point start;
     proto::Request::OpCase op;
+    bool measured = true;  // false: answered by the codec itself
   };
   std::deque<InFlight> in_flight_;
   session::ConnectionStats stats_;

@@ -25,6 +25,15 @@ bool RequestPipeline::Add(proto::Request request, Kind kind) {
   return true;
 }
 
+bool RequestPipeline::AddAnswered(proto::Response response) {
+  if (full()) return false;
+  proto::Request placeholder;
+  placeholder.set_xid(response.xid());
+  slots_.push_back(Slot{next_seq_++, Kind::kLocal, std::move(placeholder), std::move(response)});
+  Drain();
+  return true;
+}
+
 void RequestPipeline::Complete(uint64_t seq, proto::Response response) {
   for (auto& slot : slots_) {
     if (slot.seq != seq) continue;

@@ -40,6 +40,9 @@ class RequestPipeline {
 
   // False (request not taken) when max_outstanding requests are pending.
   bool Add(proto::Request request, Kind kind);
+  // A request answered already (refused by the codec): its response leaves
+  // in its turn. False when full, as Add.
+  bool AddAnswered(proto::Response response);
   // An async request finished. Unknown seqs (e.g. after Abort) are ignored.
   void Complete(uint64_t seq, proto::Response response);
   // Fails every pending request with `error` (e.g. the session expired),

@@ -34,24 +34,19 @@ class ZkClientCodec : public net::ClientCodec {
       std::string_view head(input->data(), 4);
       if (IsFourLetterWord(head)) return AnswerFourLetters(head, input, out);
     }
-    // A reject queued behind pending replies produces nothing to hand on:
-    // go on with the next frame.
-    while (out->kind == net::Decoded::Kind::kNeedMore) {
-      std::string_view payload;
-      size_t consumed = 0;
-      Status s = PeekFrame(*input, options_.max_frame_bytes, &payload, &consumed);
-      if (!s.ok()) {
-        return Status::InvalidArgument("ZooKeeper frame refused (jute.maxbuffer is " +
-                                       std::to_string(options_.max_frame_bytes) + " bytes): " + s.ToString());
-      }
-      if (consumed == 0) return Status::Ok();
-      std::string frame(payload);
-      input->erase(0, consumed);
-      Count(&ZkCounters::received);
-      if (!saw_handshake_) return DecodeHandshake(frame, out);
-      ARBOR_RETURN_IF_ERROR(DecodeOne(frame, out));
+    std::string_view payload;
+    size_t consumed = 0;
+    Status s = PeekFrame(*input, options_.max_frame_bytes, &payload, &consumed);
+    if (!s.ok()) {
+      return Status::InvalidArgument("ZooKeeper frame refused (jute.maxbuffer is " +
+                                     std::to_string(options_.max_frame_bytes) + " bytes): " + s.ToString());
     }
-    return Status::Ok();
+    if (consumed == 0) return Status::Ok();
+    std::string frame(payload);
+    input->erase(0, consumed);
+    Count(&ZkCounters::received);
+    if (!saw_handshake_) return DecodeHandshake(frame, out);
+    return DecodeOne(frame, out);
   }
 
   void EncodeConnect(const proto::ConnectResponse& response, std::string* out) override {
@@ -106,7 +101,6 @@ class ZkClientCodec : public net::ClientCodec {
       if (!zk_wire::EncodeResponse(ctx, err, out).ok()) return;
     }
     Count(&ZkCounters::sent);
-    FlushReady(out);
   }
 
   void EncodeEvent(const proto::WatchEvent& event, std::string* out) override {
@@ -115,13 +109,12 @@ class ZkClientCodec : public net::ClientCodec {
   }
 
  private:
-  // A request handed to the server (awaiting its Response), or a reject's
-  // reply already encoded (`ready`), waiting for the replies before it.
+  // A request handed on (awaiting its Response), or one the codec refused
+  // (its error reply needs no context: `refused`).
   struct Pending {
     int32_t xid;
     zk_wire::ZkOpContext context;
-    std::string reply;
-    bool ready;
+    bool refused;
   };
 
   Status AnswerFourLetters(std::string_view head, std::string* input, net::Decoded* out) {
@@ -156,55 +149,49 @@ class ZkClientCodec : public net::ClientCodec {
       r.set_xid(zk->request.xid());
       r.set_zxid(last_zxid_);
       r.set_error(zk->reject);
+      if (connected_ && !zk->close_after_reply) {
+        // Replies go out in request order (the C client checks): the error
+        // takes the request's place in the session's pipeline and comes back
+        // to EncodeResponse in its turn.
+        pending_.push_back(Pending{zk->request.xid(), {}, true});
+        out->kind = net::Decoded::Kind::kAnswered;
+        out->answer = std::move(r);
+        return Status::Ok();
+      }
+      // The connection closes anyway (an unknown opcode, or no session yet):
+      // replies still pending are lost with it, as the client is told to go.
       std::string reply;
       if (connected_) {
         ARBOR_RETURN_IF_ERROR(zk_wire::EncodeResponse(zk->context, r, &reply));
         Count(&ZkCounters::sent);
       }
-      bool close = zk->close_after_reply || !connected_;
-      if (!close && !pending_.empty()) {
-        // Replies go out in request order (the C client checks): this one
-        // waits behind the replies still pending (see FlushReady).
-        if (queued_rejects_ >= options_.max_queued_rejects) {
-          return Status::InvalidArgument("more than " + std::to_string(options_.max_queued_rejects) +
-                                         " refused requests queued behind a pending reply");
-        }
-        ++queued_rejects_;
-        pending_.push_back(Pending{zk->request.xid(), {}, std::move(reply), true});
-        out->kind = net::Decoded::Kind::kNeedMore;
-        return Status::Ok();
-      }
-      // Nothing pending, or the connection closes anyway (unknown opcode:
-      // replies still pending are lost with it, as the client is told to go).
       out->kind = net::Decoded::Kind::kRaw;
       out->raw = std::move(reply);
-      out->close_after = close;
+      out->close_after = true;
       return Status::Ok();
     }
-    pending_.push_back(Pending{zk->request.xid(), std::move(zk->context), {}, false});
+    pending_.push_back(Pending{zk->request.xid(), std::move(zk->context), false});
     out->kind = net::Decoded::Kind::kRequest;
     out->request = std::move(zk->request);
     return Status::Ok();
   }
 
-  // The context of the request `xid` answers: normally the oldest pending.
+  // The context of the request `xid` answers: the oldest pending, since the
+  // session answers in request order (refused ones included); a search by
+  // xid covers the error paths (a parting reply, a failed pipeline).
   zk_wire::ZkOpContext TakeContext(int32_t xid) {
+    if (!pending_.empty() && pending_.front().xid == xid) {
+      zk_wire::ZkOpContext ctx = std::move(pending_.front().context);
+      pending_.pop_front();
+      return ctx;
+    }
     for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->ready || it->xid != xid) continue;
+      if (it->refused || it->xid != xid) continue;
       zk_wire::ZkOpContext ctx = std::move(it->context);
       pending_.erase(it);
       return ctx;
     }
     return zk_wire::ZkOpContext{};  // unknown xid: only a header-only error encodes
-  }
-
-  // Appends the queued reject replies that no longer wait for anything.
-  void FlushReady(std::string* out) {
-    while (!pending_.empty() && pending_.front().ready) {
-      out->append(pending_.front().reply);
-      pending_.pop_front();
-      --queued_rejects_;
-    }
   }
 
   void Count(uint64_t ZkCounters::*field) {
@@ -219,7 +206,6 @@ class ZkClientCodec : public net::ClientCodec {
   bool broken_ = false;  // Decode failed: the connection is closing
   int64_t last_zxid_ = 0;
   std::deque<Pending> pending_;
-  size_t queued_rejects_ = 0;  // entries of pending_ that are ready
 };
 
 }  // namespace

@@ -11,12 +11,13 @@
 //   - a FIFO of (xid, ZkOpContext) for requests handed to the server: the
 //     session pipeline answers strictly in request order, so the front is the
 //     one being answered (a search by xid covers the error paths);
-//   - requests the jute decoder rejects (sasl, reconfig, malformed bodies,
-//     unknown opcodes) are answered by the codec itself: as a kRaw reply when
-//     nothing is pending, else queued in the FIFO and written right after the
-//     reply before it, so replies keep request order (the C client checks).
-//     An unknown opcode is answered at once and closes the connection, as
-//     ZooKeeper does (replies still pending are lost with the connection).
+//   - requests the jute decoder rejects (sasl, reconfig, malformed bodies)
+//     are answered with an error the codec makes (Decoded::kAnswered), which
+//     takes the request's place in the session's pipeline: one FIFO, so
+//     replies keep request order (the C client checks) and the pipeline's
+//     bound covers them too. An unknown opcode is answered at once and
+//     closes the connection, as ZooKeeper does (replies still pending are
+//     lost with the connection).
 // Threading: loop thread only.
 #pragma once
 
@@ -36,11 +37,6 @@ namespace arbor::zk {
 struct ZkCodecOptions {
   // jute.maxbuffer: a larger (or negative) frame closes the connection.
   size_t max_frame_bytes = 0xfffff;
-  // Most codec-answered rejects (malformed or refused requests) that may
-  // wait behind pending replies; one more closes the connection. The
-  // session's back-pressure counts only requests handed on, so without this
-  // a client could keep one request pending and queue replies forever.
-  size_t max_queued_rejects = 1000;
   // Four-letter words answered (others get ZooKeeper's refusal text).
   std::set<std::string> four_letter_words;
   // Server facts for four-letter words; called only when one arrives, with

@@ -1,7 +1,7 @@
 // Target zk_codec: the ZooKeeper server codec as a whole
 // (server/zk/zk_codec.cc) through net::ClientCodec::Decode: four-letter
-// words, the handshake, requests, codec-answered rejects queued behind
-// pending replies, and the server's answers, in the order a connection sees
+// words, the handshake, requests, codec-answered rejects (which take their
+// place in the session's pipeline), and the server's answers, in the order a connection sees
 // them. Input bytes alternate between "the client sends N bytes" and "the
 // server answers / sends an event", so replies and rejects interleave.
 // Checked: the replies written carry the xids of the request frames
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <string_view>
 #include <deque>
+#include <optional>
 #include <vector>
 #include <string>
 
@@ -153,11 +154,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.four_letter_words = {"ruok", "srvr", "stat", "mntr", "conf", "cons", "envi"};
   options.facts = Facts;
   options.counters = &counters;
-  options.max_queued_rejects = static_cast<size_t>(in.Range(0, 8));
   auto codec = zk::NewZkCodec(options);
   std::string input;
   std::string output;  // everything the server wrote
-  std::deque<proto::Request> pending;
+  // The session's pipeline: requests handed on, and the codec's own
+  // answers to requests it refused, in request order.
+  struct Slot {
+    proto::Request request;
+    std::optional<proto::Response> answer;
+  };
+  std::deque<Slot> pending;
+  auto answer_front = [&] {
+    const Slot& s = pending.front();
+    codec->EncodeResponse(s.answer ? *s.answer : Answer(s.request, &in), &output);
+    pending.pop_front();
+  };
   std::string fed;           // every byte the client sent
   bool closing = false;
   bool broken = false;       // Decode failed
@@ -170,9 +181,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fed += chunk;
       input += chunk;
     } else if (!pending.empty() && in.Bool()) {
-      // The session pipeline answers in request order.
-      codec->EncodeResponse(Answer(pending.front(), &in), &output);
-      pending.pop_front();
+      answer_front();  // the session pipeline answers in request order
     } else if (in.Bool()) {
       if (!connected) continue;  // watches exist only in an established session
       proto::WatchEvent ev;
@@ -211,7 +220,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           break;
         }
         case net::Decoded::Kind::kRequest:
-          pending.push_back(out.request);
+          pending.push_back({out.request, std::nullopt});
+          break;
+        case net::Decoded::Kind::kAnswered:
+          FUZZ_CHECK(connected, "a refused request answered without a session");
+          pending.push_back({proto::Request(), out.answer});
           break;
         case net::Decoded::Kind::kRaw:
           output += out.raw;
@@ -226,10 +239,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fed.size() >= 4 && zk::IsFourLetterWord(std::string_view(fed).substr(0, 4))) return 0;
   if (closed_by_codec) return 0;  // replies still pending are lost with the connection
   // Drain: every pending request gets its answer after all.
-  while (!pending.empty()) {
-    codec->EncodeResponse(Answer(pending.front(), &in), &output);
-    pending.pop_front();
-  }
+  while (!pending.empty()) answer_front();
   bool connect = false;
   std::vector<int32_t> expected = ExpectedXids(std::string_view(fed).substr(0, fed.size() - input.size()), &connect);
   std::vector<int32_t> got = ReplyXids(output);

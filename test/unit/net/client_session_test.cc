@@ -21,6 +21,11 @@ using namespace ::arbor::net::testing;  // NOLINT
 class FakeService : public ClientService {
  public:
   void Connect(ClientSession* s, const proto::ConnectRequest& req) override {
+    if (defer_connect_) {  // as a follower does: the leader creates the session later
+      deferred_ = s;
+      deferred_request_ = req;
+      return;
+    }
     proto::ConnectResponse r;
     if (req.session_id() == 666) {
       r.set_error(proto::SESSIONEXPIRED);
@@ -47,6 +52,13 @@ class FakeService : public ClientService {
     for (auto& p : pending_) if (p.session == s) p.session = nullptr;
     ++disconnects_;
   }
+  void CompleteDeferredConnect() {
+    defer_connect_ = false;
+    Connect(deferred_, deferred_request_);
+  }
+  bool defer_connect_ = false;
+  ClientSession* deferred_ = nullptr;
+  proto::ConnectRequest deferred_request_;
   // Completes the oldest pending write (on the loop thread).
   void FinishOne() {
     Pending p = pending_.front();
@@ -204,6 +216,32 @@ TEST_F(ClientSessionTest, ReadBehindWriteWaitsAndAnswersInOrder) {
   EXPECT_EQ(f.response().zxid(), 1);  // the read saw the write
   ASSERT_TRUE(ReadFrame(fd, &f));
   EXPECT_EQ(f.response().xid(), 3);
+  close(fd);
+}
+
+// A client may send requests right behind its handshake, before the answer
+// (ZooKeeper stops reading such a connection until the session exists):
+// they wait and are answered after the handshake, not refused. Before the
+// fix the connection was closed ("request before the session handshake
+// completed"), found by HostileClientTest with raw ZooKeeper clients.
+TEST_F(ClientSessionTest, RequestsPipelinedBehindTheHandshakeWaitForTheSession) {
+  loop_.Run([&] { service_.defer_connect_ = true; });
+  int fd = Dial(listener_->port());
+  SendAll(fd, Connect() + GetData(1) + GetData(2));
+  bool pending = false;
+  for (int i = 0; i < 200 && !pending; ++i) {
+    loop_.Run([&] { pending = service_.deferred_ != nullptr; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(pending);
+  loop_.Run([&] { service_.CompleteDeferredConnect(); });
+  proto::ServerFrame f;
+  ASSERT_TRUE(ReadFrame(fd, &f));
+  EXPECT_TRUE(f.has_connect());
+  for (int want = 1; want <= 2; ++want) {
+    ASSERT_TRUE(ReadFrame(fd, &f)) << "waiting for xid " << want;
+    EXPECT_EQ(f.response().xid(), want);
+  }
   close(fd);
 }
 

@@ -128,5 +128,26 @@ TEST(RequestPipelineTest, FailAllAnswersEverythingInOrder) {
   EXPECT_EQ(h.emitted.size(), 3u);
 }
 
+// A request the codec refused is answered already, yet its reply waits its
+// turn behind a pending write (ZooKeeper clients check the order), and it
+// counts toward the bound: a client cannot pile up refusals behind one slow
+// request (found by the zk_codec fuzz target when they queued in the codec).
+TEST(RequestPipelineTest, AnsweredSlotsLeaveInOrderAndCountTowardTheBound) {
+  Harness h(3);
+  ASSERT_TRUE(h.p->Add(Req(1), Kind::kAsync));
+  proto::Response refused;
+  refused.set_xid(2);
+  refused.set_error(proto::UNIMPLEMENTED);
+  ASSERT_TRUE(h.p->AddAnswered(refused));
+  ASSERT_TRUE(h.p->Add(Req(3), Kind::kLocal));
+  EXPECT_TRUE(h.emitted.empty()) << "nothing overtakes the pending write";
+  EXPECT_FALSE(h.p->AddAnswered(refused)) << "the bound counts answered slots";
+  h.FinishWrite(h.started[0], 1);
+  ASSERT_EQ(h.emitted.size(), 3u);
+  EXPECT_EQ(h.emitted[0].first, 1);
+  EXPECT_EQ(h.emitted[1].first, 2);
+  EXPECT_EQ(h.emitted[2].first, 3);
+}
+
 }  // namespace
 }  // namespace arbor::net

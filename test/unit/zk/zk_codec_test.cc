@@ -152,19 +152,23 @@ TEST_F(ZkCodecTest, RepliesUseTheContextOfTheirRequest) {
 
 TEST_F(ZkCodecTest, RejectedRequestsAreAnsweredByTheCodec) {
   Connect(false);
-  // sasl(102): UNIMPLEMENTED, header only, the connection stays open.
+  // sasl(102): UNIMPLEMENTED, header only, the connection stays open. The
+  // answer goes through the session's pipeline and comes back to be encoded.
   std::string in;
   const char sasl[] = {0, 0, 0, 12, 0, 0, 0, 7, 0, 0, 0, 102, 0, 0, 0, 0};
   in.assign(sasl, sizeof sasl);
   Decoded d;
   ASSERT_TRUE(codec_->Decode(&in, &d).ok());
-  ASSERT_EQ(d.kind, Decoded::Kind::kRaw);
-  EXPECT_FALSE(d.close_after);
-  auto hdr = zk_wire::PeekReplyHeader(std::string_view(d.raw).substr(4));
+  ASSERT_EQ(d.kind, Decoded::Kind::kAnswered);
+  EXPECT_EQ(d.answer.xid(), 7);
+  EXPECT_EQ(d.answer.error(), proto::UNIMPLEMENTED);
+  std::string out;
+  codec_->EncodeResponse(d.answer, &out);
+  auto hdr = zk_wire::PeekReplyHeader(std::string_view(out).substr(4));
   ASSERT_TRUE(hdr.ok());
   EXPECT_EQ(hdr->xid, 7);
   EXPECT_EQ(hdr->err, -6);  // UNIMPLEMENTED
-  // An unknown opcode: answered, then closed (as ZooKeeper).
+  // An unknown opcode: answered at once, then closed (as ZooKeeper).
   const char unknown[] = {0, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 99};
   in.assign(unknown, sizeof unknown);
   ASSERT_TRUE(codec_->Decode(&in, &d).ok());
@@ -172,77 +176,57 @@ TEST_F(ZkCodecTest, RejectedRequestsAreAnsweredByTheCodec) {
   EXPECT_TRUE(d.close_after);
 }
 
-// A reject must not overtake replies still pending before it: the C client
-// aborts on an out-of-order xid.
-TEST_F(ZkCodecTest, RejectWaitsBehindPendingRepliesAndDecodingGoesOn) {
+// A reject takes its request's place: answered in request order, after the
+// replies pending before it (the C client aborts on an out-of-order xid),
+// and the request after it keeps its own context.
+TEST_F(ZkCodecTest, RejectTakesItsPlaceInRequestOrder) {
   Connect(false);
   proto::Request get;
   get.set_xid(1);
   get.mutable_get_data()->set_path("/a");
   ASSERT_EQ(Send(get, 4).kind, Decoded::Kind::kRequest);
-  // sasl (rejected) then another getData, in one read.
+  // sasl (rejected, xid 2) then getChildren with the same xid as the
+  // refused one would have, in one read.
   const char sasl[] = {0, 0, 0, 12, 0, 0, 0, 2, 0, 0, 0, 102, 0, 0, 0, 0};
   std::string in(sasl, sizeof sasl);
-  get.set_xid(3);
-  ASSERT_TRUE(zk_wire::EncodeRequest(get, 4, &in).ok());
+  proto::Request ls;
+  ls.set_xid(3);
+  ls.mutable_get_children()->set_path("/a");
+  ASSERT_TRUE(zk_wire::EncodeRequest(ls, 8, &in).ok());
+  Decoded refused;
+  ASSERT_TRUE(codec_->Decode(&in, &refused).ok());
+  ASSERT_EQ(refused.kind, Decoded::Kind::kAnswered);
   Decoded d;
   ASSERT_TRUE(codec_->Decode(&in, &d).ok());
-  ASSERT_EQ(d.kind, Decoded::Kind::kRequest) << "decoding goes on past the queued reject";
+  ASSERT_EQ(d.kind, Decoded::Kind::kRequest);
   EXPECT_EQ(d.request.xid(), 3);
   EXPECT_TRUE(in.empty());
 
-  // The reply to xid 1 carries the queued reject (xid 2) right behind it.
+  // The session answers 1, the refusal, 3 in that order.
   std::vector<int32_t> xids;
-  auto collect = [&](const std::string& out) {
-    std::string_view rest = out;
-    while (!rest.empty()) {
-      std::string_view payload;
-      size_t used = 0;
-      ASSERT_TRUE(PeekFrame(rest, 1 << 20, &payload, &used).ok());
-      ASSERT_GT(used, 0u);
-      auto h = zk_wire::PeekReplyHeader(payload);
-      ASSERT_TRUE(h.ok());
-      xids.push_back(h->xid);
-      rest.remove_prefix(used);
-    }
-  };
-  for (int32_t xid : {1, 3}) {
-    proto::Response r;
-    r.set_xid(xid);
-    r.set_error(proto::NONODE);
-    std::string out;
-    codec_->EncodeResponse(r, &out);
-    collect(out);
+  std::string out;
+  proto::Response r1;
+  r1.set_xid(1);
+  r1.set_error(proto::NONODE);
+  codec_->EncodeResponse(r1, &out);
+  codec_->EncodeResponse(refused.answer, &out);
+  proto::Response r3;
+  r3.set_xid(3);
+  r3.mutable_get_children()->add_children("c");
+  codec_->EncodeResponse(r3, &out);
+  std::string_view rest = out;
+  while (!rest.empty()) {
+    std::string_view payload;
+    size_t used = 0;
+    ASSERT_TRUE(PeekFrame(rest, 1 << 20, &payload, &used).ok());
+    ASSERT_GT(used, 0u);
+    auto h = zk_wire::PeekReplyHeader(payload);
+    ASSERT_TRUE(h.ok());
+    xids.push_back(h->xid);
+    EXPECT_NE(h->err, -1) << "xid " << h->xid << " lost its context (SYSTEMERROR)";
+    rest.remove_prefix(used);
   }
   EXPECT_EQ(xids, (std::vector<int32_t>{1, 2, 3}));
-}
-
-// Found while writing the zk_codec fuzz target: a reject waiting behind a
-// pending reply was queued without bound (the session's back-pressure counts
-// only requests handed on), so a client could keep one slow request pending
-// and grow the server's memory with 12-byte malformed frames.
-TEST_F(ZkCodecTest, RejectsQueuedBehindAPendingReplyAreBounded) {
-  Connect(false);
-  proto::Request get;
-  get.set_xid(1);
-  get.mutable_get_data()->set_path("/a");
-  ASSERT_EQ(Send(get, 4).kind, Decoded::Kind::kRequest);
-  auto sasl = [](int32_t xid) {
-    std::string f("\0\0\0\x0c", 4);
-    for (int shift : {24, 16, 8, 0}) f.push_back(static_cast<char>(xid >> shift));
-    f.append("\0\0\0\x66\0\0\0\0", 8);  // sasl(102), an empty body
-    return f;
-  };
-  std::string in;
-  for (int32_t xid = 2; xid < 1002; ++xid) in += sasl(xid);  // 1000 rejects: the default bound
-  Decoded d;
-  ASSERT_TRUE(codec_->Decode(&in, &d).ok());
-  EXPECT_EQ(d.kind, Decoded::Kind::kNeedMore);
-  EXPECT_TRUE(in.empty());
-  in = sasl(1002);
-  Status s = codec_->Decode(&in, &d);
-  ASSERT_FALSE(s.ok()) << "the 1001st queued reject closes the connection";
-  EXPECT_NE(s.message().find("queued"), std::string::npos) << s.ToString();
 }
 
 TEST_F(ZkCodecTest, FrameAboveTheLimitIsAnError) {
