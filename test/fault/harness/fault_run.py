@@ -11,6 +11,7 @@ import collections
 import glob
 import json
 import os
+import shutil
 import random
 import signal
 import subprocess
@@ -66,6 +67,11 @@ def parse_args():
 def main():
     a = parse_args()
     out = os.path.abspath(a.out or "/tmp/arbor-fault/%d" % a.seed)
+    # A run starts from nothing: a previous run's data directories would
+    # hand the new cluster its tree (setup fails with NodeExists) and its
+    # histories would mix into the check.
+    for stale in ("cluster", "history"):
+        shutil.rmtree(os.path.join(out, stale), ignore_errors=True)
     os.makedirs(os.path.join(out, "history"), exist_ok=True)
     logf = open(os.path.join(out, "run.log"), "a")
 
