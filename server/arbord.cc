@@ -25,7 +25,7 @@ DEFINE_string(bind, "127.0.0.1", "address the client and peer ports listen on");
 DEFINE_int32(client_port, 7181, "port of Arbor's native client protocol");
 DEFINE_int32(zk_port, 0, "port of Apache ZooKeeper's client protocol (0 = off; conf/ sets 2181)");
 DEFINE_uint64(zk_max_frame_bytes, 0xfffff, "largest ZooKeeper frame accepted (ZooKeeper's jute.maxbuffer)");
-DEFINE_string(four_letter_words, "srvr,ruok,stat,mntr,conf,isro,envi",
+DEFINE_string(four_letter_words, "srvr",
               "four-letter words answered on --zk_port (4lw.commands.whitelist): comma-separated, * = all of "
               "ruok srvr stat conf cons mntr wchs wchc wchp dump envi isro dirs");
 DEFINE_int32(peer_port, 7182, "port for Raft traffic between servers");
@@ -61,6 +61,15 @@ DEFINE_int32(election_ticks, 10, "Raft election timeout in ticks");
 DEFINE_int32(min_session_timeout_ms, 2000, "shortest session timeout granted");
 DEFINE_int32(max_session_timeout_ms, 60000, "longest session timeout granted");
 DEFINE_uint64(max_connections, 10000, "client connections accepted at once");
+DEFINE_uint64(max_connections_per_ip, 1000,
+              "client connections from one IP address (ZooKeeper's maxClientCnxns, whose default is 60); 0 = no bound");
+DEFINE_uint64(max_watches_per_session, 100000,
+              "paths one session may watch; a read that would set one more answers QUOTAEXCEEDED; 0 = no bound");
+DEFINE_uint64(max_connection_output_bytes, 8 << 20,
+              "bytes queued for one client that has not read them; past it the connection is dropped");
+DEFINE_uint64(max_total_output_bytes, 1ull << 30,
+              "bytes queued for all clients together; past it the connection with the most unread output is dropped");
+DEFINE_int32(close_flush_timeout_ms, 2000, "how long a closing connection may take to read its last replies");
 DEFINE_uint64(max_outstanding_requests, 1000, "pipelined requests per connection before reading pauses");
 DEFINE_uint64(max_frame_bytes, (1 << 20) + (16 << 10), "largest client frame accepted");
 DEFINE_uint64(raft_max_uncommitted_bytes, 64 << 20,
@@ -69,6 +78,8 @@ DEFINE_bool(close_sessions_on_shutdown, false,
             "on SIGTERM, close the sessions of this server's clients (their ephemerals go) instead of "
             "letting them move to another server");
 DEFINE_uint64(snapshot_every_entries, 100000, "take a snapshot after this many applied entries");
+DEFINE_uint64(snapshot_every_log_bytes, 256ull << 20,
+              "or sooner, once the entries applied since the last snapshot hold this many bytes (0: entries only)");
 DEFINE_string(restore_from, "",
               "seed an empty --data_dir from this backup file (arbor-cli backup, arbor-zk-import) before starting; "
               "give every server of the new cluster the same file. A directory seeded from the same file starts "
@@ -160,8 +171,14 @@ int main(int argc, char** argv) {
   o.max_session_timeout_ms = FLAGS_max_session_timeout_ms;
   o.max_connections = FLAGS_max_connections;
   o.max_outstanding_per_connection = FLAGS_max_outstanding_requests;
+  o.max_connections_per_ip = FLAGS_max_connections_per_ip;
+  o.max_watches_per_session = FLAGS_max_watches_per_session;
+  o.max_connection_output_bytes = FLAGS_max_connection_output_bytes;
+  o.max_total_output_bytes = FLAGS_max_total_output_bytes;
+  o.close_flush_timeout_ms = FLAGS_close_flush_timeout_ms;
   o.max_frame_bytes = FLAGS_max_frame_bytes;
   o.snapshot_every_entries = FLAGS_snapshot_every_entries;
+  o.snapshot_every_log_bytes = FLAGS_snapshot_every_log_bytes;
   o.close_sessions_on_shutdown = FLAGS_close_sessions_on_shutdown;
   o.raft_max_uncommitted_bytes = FLAGS_raft_max_uncommitted_bytes;
   auto auth_config = arbor::auth::AuthConfigFromFlags();

@@ -151,15 +151,18 @@ void AdminServer::AnswerFromLoop(httplib::Response& res, LoopBridge::Job job) {
 std::string AdminServer::RenderMetrics(const AdminState& s) const {
   metrics::Exposition e;
   metrics::AppendServerMetrics(server_->metrics(), &e);
-  uint64_t refused = 0;
   for (const auto& l : s.listeners) {
-    refused += l.rejected_total;
     e.AddGauge("arbor_connections", "Open client connections per listener", {{"listener", l.name}},
                static_cast<double>(l.connections));
     e.AddCounter("arbor_connections_accepted_total", "Client connections accepted per listener",
                  {{"listener", l.name}}, static_cast<double>(l.accepted_total));
   }
-  e.AddCounter("arbor_rejected_total", "", {{"reason", "max_connections"}}, static_cast<double>(refused));
+  e.AddCounter("arbor_rejected_total", "", {{"reason", "max_connections"}}, static_cast<double>(s.refused_total));
+  e.AddCounter("arbor_rejected_total", "", {{"reason", "max_connections_per_ip"}},
+               static_cast<double>(s.refused_per_ip));
+  e.AddCounter("arbor_rejected_total", "", {{"reason", "slow_reader"}}, static_cast<double>(s.dropped_slow_readers));
+  e.AddGauge("arbor_client_output_bytes", "Bytes queued for clients and not yet written", {},
+             static_cast<double>(s.client_output_bytes));
   const core::ServerStatus& st = s.status;
   auto gauge = [&e](const char* name, const char* help, double v) { e.AddGauge(name, help, {}, v); };
   gauge("arbor_server_id", "This server's --id", static_cast<double>(st.server_id));

@@ -63,6 +63,12 @@ std::shared_ptr<AdminState> BuildAdminState(core::ArborServer& server, const std
   st->ephemeral_sessions = r.state().tree().ephemeral_session_count();
   st->snapshots_installed = r.snapshots_installed();
   st->listeners = server.listener_info();
+  if (const net::ClientBudget* b = server.client_budget(); b != nullptr) {
+    st->refused_total = b->refused_total();
+    st->refused_per_ip = b->refused_per_ip();
+    st->dropped_slow_readers = b->dropped_slow_readers();
+    st->client_output_bytes = b->output_bytes();
+  }
 
   const core::ServerOptions& o = server.options();
   bool leader = st->status.role == "leader";

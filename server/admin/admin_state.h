@@ -54,6 +54,11 @@ struct AdminState {
   uint64_t ephemeral_sessions = 0;
   uint64_t snapshots_installed = 0;
   std::vector<core::ArborServer::ListenerInfo> listeners;
+  // The client connections' shared bounds (net::ClientBudget).
+  uint64_t refused_total = 0;   // --max_connections
+  uint64_t refused_per_ip = 0;  // --max_connections_per_ip
+  uint64_t dropped_slow_readers = 0;
+  uint64_t client_output_bytes = 0;
   std::vector<MemberView> members;
   std::vector<HistoryPoint> history;  // oldest first
 };

@@ -83,6 +83,11 @@ Status ArborServer::StartListeners() {
   lo.port = options_.client_port;
   lo.max_connections = options_.max_connections;
   lo.limits.max_input_bytes = options_.max_frame_bytes + kFrameHeaderBytes;
+  lo.limits.max_output_bytes = options_.max_connection_output_bytes;
+  lo.limits.close_flush_timeout_ms = options_.close_flush_timeout_ms;
+  client_budget_ = std::make_unique<net::ClientBudget>(net::ClientBudgetOptions{
+      options_.max_connections, options_.max_connections_per_ip, options_.max_total_output_bytes});
+  lo.limits.budget = client_budget_.get();
   ARBOR_RETURN_IF_ERROR(AddClientListener("native", lo, /*zk=*/false, /*tls=*/false));
   if (options_.secure_client_port != 0) {
     net::ListenerOptions so = lo;

@@ -21,6 +21,7 @@
 #include "server/core/server_options.h"
 #include "server/core/uv_env.h"
 #include "server/metrics/server_metrics.h"
+#include "server/net/client_budget.h"
 #include "server/net/peer_transport.h"
 #include "server/net/tcp_listener.h"
 #include "server/zk/zk_codec.h"
@@ -66,6 +67,8 @@ class ArborServer {
     uint64_t rejected_total = 0;  // over --max_connections
   };
   std::vector<ListenerInfo> listener_info() const;
+  // Bounds shared by the client connections (null before Start).
+  const net::ClientBudget* client_budget() const { return client_budget_.get(); }
   // What four-letter words report; `word` decides which lists are filled.
   zk::ServerFacts ZkFacts(std::string_view word) const;
 
@@ -89,6 +92,8 @@ class ArborServer {
   std::unique_ptr<UvPeerNetwork> peers_;
   std::unique_ptr<UvPump> pump_;
   std::unique_ptr<Replica> replica_;
+  // Before listeners_: their connections report to it until destroyed.
+  std::unique_ptr<net::ClientBudget> client_budget_;
   std::vector<Listener> listeners_;
   std::shared_ptr<tls::TlsContext> tls_server_;       // TLS client ports
   std::shared_ptr<tls::TlsContext> peer_tls_server_;  // the peer port's acceptor (--peer_tls)

@@ -24,13 +24,15 @@ Replica::Replica(ServerOptions options, Env env)
     own_metrics_ = std::make_unique<metrics::ServerMetrics>();
     env_.metrics = own_metrics_.get();
   }
+  watches_.set_max_paths_per_session(options_.max_watches_per_session);
 }
 
 Replica::~Replica() = default;
 
 Status Replica::Recover() {
   std::optional<raft::SnapshotMetadata> snap = env_.disk->RecoveredSnapshot();
-  snapshots_ = std::make_unique<SnapshotKeeper>(env_, options_.snapshot_every_entries, options_.tree);
+  snapshots_ = std::make_unique<SnapshotKeeper>(env_, options_.snapshot_every_entries,
+                                                options_.snapshot_every_log_bytes, options_.tree);
   if (snap) {
     auto sm = snapshots_->Load(*snap);
     if (!sm.ok()) return sm.status();
@@ -343,6 +345,19 @@ std::vector<uint64_t> Replica::Voters() const {
 
 bool Replica::IsLocal(const proto::Request& r) const { return ops::IsLocal(r); }
 
+namespace {
+
+// The path a read would set a watch on, or nullptr.
+const std::string* WatchedPath(const proto::Request& r) {
+  if (r.has_exists() && r.exists().watch()) return &r.exists().path();
+  if (r.has_get_data() && r.get_data().watch()) return &r.get_data().path();
+  if (r.has_get_children() && r.get_children().watch()) return &r.get_children().path();
+  if (r.has_add_watch()) return &r.add_watch().path();
+  return nullptr;
+}
+
+}  // namespace
+
 proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r) {
   proto::Response resp;
   int64_t sid = s->session_id();
@@ -393,6 +408,15 @@ proto::Response Replica::RunLocal(net::ClientSession* s, const proto::Request& r
       auth::WhoAmI(sessions_.IdsOf(s->connection_id()), resp.mutable_who_am_i());
       break;
     default:
+      if (const std::string* path = WatchedPath(r); path != nullptr && watches_.Full(*path, sid)) {
+        LOG_EVERY_N(WARNING, 100) << "session 0x" << std::hex << sid << std::dec << " from " << s->peer()
+                                  << " watches " << options_.max_watches_per_session
+                                  << " paths already (--max_watches_per_session): refusing one more";
+        env_.metrics->Rejected(metrics::Rejection::kTooManyWatches);
+        resp.set_xid(r.xid());
+        resp.set_error(proto::QUOTAEXCEEDED);
+        break;
+      }
       resp = sm_->Read(r, sid, sessions_.IdsOf(s->connection_id()), &watches_);
       resp.set_xid(r.xid());
       break;

@@ -9,6 +9,7 @@
 namespace arbor::core {
 
 void Replica::ApplyEntry(const raft::Entry& entry) {
+  snapshots_->NoteApplied(entry.data().size());
   if (!entry.data().empty()) {
     proto::LogEntry le;
     if (!le.ParseFromString(entry.data())) {

@@ -17,7 +17,8 @@ Result<std::unique_ptr<tree::StateMachine>> SnapshotKeeper::Load(const raft::Sna
 
 void SnapshotKeeper::MaybeTake(const tree::StateMachine& sm) {
   uint64_t applied = static_cast<uint64_t>(sm.last_applied_zxid());
-  if (applied < last_index_ + every_entries_ || env_.disk->saving_snapshot()) return;
+  bool due = applied >= last_index_ + every_entries_ || (every_bytes_ != 0 && bytes_since_ >= every_bytes_);
+  if (!due || applied <= last_index_ || env_.disk->saving_snapshot()) return;
   auto term = env_.disk->log()->Term(applied);
   if (!term.ok()) return;  // not durable locally yet; try on a later tick
   raft::SnapshotMetadata meta;
@@ -35,6 +36,7 @@ void SnapshotKeeper::MaybeTake(const tree::StateMachine& sm) {
     return;
   }
   last_index_ = applied;
+  bytes_since_ = 0;
   s = env_.disk->SaveSnapshot(meta, std::move(image));
   if (!s.ok()) LOG(WARNING) << "snapshot not started: " << s.ToString();
 }

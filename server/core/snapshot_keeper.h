@@ -1,5 +1,7 @@
 // SnapshotKeeper: the replica's snapshots.
-//   - takes one every `every_entries` applied entries: the state is
+//   - takes one every `every_entries` applied entries, or sooner once the
+//     entries applied since the last one hold `every_bytes` (large writes
+//     must not grow the log without bound before it is compacted): the state is
 //     serialized on the loop (a frozen image) and written, fsynced and
 //     recorded by the disk in the background, which then compacts the log;
 //   - streams snapshots to lagging followers (SnapshotSender, paced by the
@@ -23,15 +25,20 @@ namespace arbor::core {
 
 class SnapshotKeeper {
  public:
-  SnapshotKeeper(const Env& env, uint64_t every_entries, tree::TreeOptions tree_options)
-      : env_(env), every_entries_(every_entries), tree_options_(std::move(tree_options)) {}
+  SnapshotKeeper(const Env& env, uint64_t every_entries, uint64_t every_bytes, tree::TreeOptions tree_options)
+      : env_(env), every_entries_(every_entries), every_bytes_(every_bytes), tree_options_(std::move(tree_options)) {}
 
   // Builds the state machine stored in the snapshot `meta`.
   Result<std::unique_ptr<tree::StateMachine>> Load(const raft::SnapshotMetadata& meta);
   // The state now includes a snapshot at `index` (restored or installed).
-  void Restored(uint64_t index) { last_index_ = index; }
+  void Restored(uint64_t index) {
+    last_index_ = index;
+    bytes_since_ = 0;
+  }
 
-  // Takes a snapshot of `sm` if enough entries were applied since the last.
+  // An entry of `bytes` was applied (counts toward every_bytes).
+  void NoteApplied(size_t bytes) { bytes_since_ += bytes; }
+  // Takes a snapshot of `sm` if enough entries or bytes were applied since the last.
   void MaybeTake(const tree::StateMachine& sm);
 
   // Leader: stream the snapshot of `msg_snap` to its follower.
@@ -49,6 +56,8 @@ class SnapshotKeeper {
  private:
   Env env_;
   const uint64_t every_entries_;
+  const uint64_t every_bytes_;  // 0: entries only
+  uint64_t bytes_since_ = 0;
   const tree::TreeOptions tree_options_;
   uint64_t last_index_ = 0;
   std::map<uint64_t, std::unique_ptr<SnapshotSender>> senders_;  // by follower

@@ -63,6 +63,7 @@ const char* RejectionName(Rejection r) {
     case Rejection::kBadFrame: return "bad_frame";
     case Rejection::kPipelineFull: return "pipeline_full";
     case Rejection::kClusterFull: return "cluster_full";
+    case Rejection::kTooManyWatches: return "too_many_watches";
     case Rejection::kCount: break;
   }
   return "unknown";

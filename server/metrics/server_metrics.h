@@ -79,6 +79,7 @@ enum class Rejection : uint8_t {
   kBadFrame,          // undecodable or oversized input: the connection closed
   kPipelineFull,      // --max_outstanding_requests reached: reading paused
   kClusterFull,       // --max_znodes or --max_total_data_bytes reached
+  kTooManyWatches,    // --max_watches_per_session reached
   kCount
 };
 const char* RejectionName(Rejection r);

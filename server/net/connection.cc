@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include "server/net/client_budget.h"
+
 #include <atomic>
 #include <utility>
 
@@ -38,16 +40,54 @@ Connection::Connection(uv_loop_t* loop, Id id, ConnectionLimits limits)
     : id_(id), limits_(limits) {
   uv_tcp_init(loop, &tcp_);
   tcp_.data = this;
+  uv_timer_init(loop, &timer_);
+  timer_.data = this;
   write_req_.data = this;
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (limits_.budget != nullptr) {
+    Unqueue(queued_bytes_ + inflight_bytes_);
+    limits_.budget->Untrack(this);
+  }
+}
+
+void Connection::Accepted() { peer_ = PeerName(&tcp_); }
 
 void Connection::Start(ConnectionHandler* handler) {
   handler_ = handler;
-  peer_ = PeerName(&tcp_);
+  if (peer_.empty()) Accepted();
   uv_tcp_nodelay(&tcp_, 1);
+  if (limits_.budget != nullptr) limits_.budget->Track(this);
   ResumeReading();
+}
+
+void Connection::Unqueue(size_t bytes) {
+  if (counted_ && limits_.budget != nullptr) limits_.budget->SubOutput(bytes);
+}
+
+void Connection::Drop(const Status& why) {
+  if (dropping()) return;
+  dropping_ = true;
+  close_reason_ = why;
+  PauseReading();
+  Unqueue(queued_bytes_ + inflight_bytes_);
+  counted_ = false;
+  queued_.clear();
+  queued_bytes_ = 0;
+  uv_timer_start(&timer_, &Connection::TimerCb, 0, 0);
+}
+
+void Connection::TimerCb(uv_timer_t* t) {
+  auto* c = static_cast<Connection*>(t->data);
+  if (c->dropping_ && !c->closing_) {
+    c->Close(c->close_reason_);
+  } else if (c->closing_) {
+    LOG(WARNING) << "connection " << c->id_ << " from " << c->peer_ << " did not read its last "
+                 << c->output_queued_bytes() << " bytes within " << c->limits_.close_flush_timeout_ms
+                 << " ms of closing: cut off";
+    c->FinishClose();
+  }
 }
 
 void Connection::AllocCb(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -73,11 +113,16 @@ void Connection::ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
 }
 
 bool Connection::Write(std::string bytes) {
-  if (closing_) return false;
+  if (closing_ || dropping_) return false;
   if (output_queued_bytes() + bytes.size() > limits_.max_output_bytes) {
+    if (limits_.budget != nullptr) limits_.budget->NoteSlowReader();
     Close(Status::Busy("peer is not reading: output queue over " +
                        std::to_string(limits_.max_output_bytes) + " bytes"));
     return false;
+  }
+  if (limits_.budget != nullptr) {
+    if (!limits_.budget->MakeRoom(this, bytes.size())) return false;
+    limits_.budget->AddOutput(bytes.size());
   }
   queued_bytes_ += bytes.size();
   queued_.push_back(std::move(bytes));
@@ -111,6 +156,7 @@ void Connection::WriteCb(uv_write_t* req, int status) {
   auto* c = static_cast<Connection*>(req->data);
   c->writing_ = false;
   c->inflight_.clear();
+  c->Unqueue(c->inflight_bytes_);
   c->inflight_bytes_ = 0;
   if (status != 0) {
     if (!c->closing_) c->Close(Status::IOError(std::string("write: ") + uv_strerror(status)));
@@ -157,19 +203,24 @@ void Connection::Close(const Status& why, bool flush_first) {
   }
   if (!(flush_first && (writing_ || !queued_.empty()))) {
     FinishClose();
-  } else if (!writing_) {
-    StartWrite();
+    return;
+  }
+  if (!writing_) StartWrite();
+  if (limits_.close_flush_timeout_ms > 0) {
+    uv_timer_start(&timer_, &Connection::TimerCb, static_cast<uint64_t>(limits_.close_flush_timeout_ms), 0);
   }
 }
 
 void Connection::FinishClose() {
   auto* h = reinterpret_cast<uv_handle_t*>(&tcp_);
   if (uv_is_closing(h)) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::CloseCb);
   uv_close(h, &Connection::CloseCb);
 }
 
 void Connection::CloseCb(uv_handle_t* h) {
   auto* c = static_cast<Connection*>(h->data);
+  if (--c->open_handles_ > 0) return;  // the timer and the socket both released
   // The callback may free `c` (and with it on_released): move it out first.
   auto released = std::move(c->on_released);
   if (released) released(c);

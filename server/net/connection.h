@@ -28,6 +28,8 @@
 
 namespace arbor::net {
 
+class ClientBudget;
+
 struct ConnectionLimits {
   // Bytes buffered from the peer that the handler has not consumed. Must
   // exceed the largest frame a protocol accepts.
@@ -35,6 +37,12 @@ struct ConnectionLimits {
   // Bytes queued for the peer and not yet written: a client that stops
   // reading is cut off here rather than growing the server's memory.
   size_t max_output_bytes = 64 << 20;
+  // A graceful close waits this long for the peer to read the last replies,
+  // then cuts the connection (0: no deadline).
+  int close_flush_timeout_ms = 2000;
+  // Shared by the server's client connections (not owned; may be null):
+  // their output counts toward its total.
+  ClientBudget* budget = nullptr;
 };
 
 class Connection : public Link {
@@ -48,6 +56,8 @@ class Connection : public Link {
   const std::string& peer() const override { return peer_; }
   uv_tcp_t* tcp() { return &tcp_; }
 
+  // Learns the peer's address (peer() is "?" before).
+  void Accepted();
   // Installs the handler (not owned; must outlive the connection or be
   // released in OnClose) and starts reading.
   void Start(ConnectionHandler* handler);
@@ -71,6 +81,12 @@ class Connection : public Link {
 
   size_t output_queued_bytes() const override { return queued_bytes_ + inflight_bytes_; }
 
+  // The budget chose this connection as the slowest reader: its output is
+  // discarded now (and no longer counted) and it closes on the next loop
+  // turn, so no handler runs inside another connection's write.
+  void Drop(const Status& why);
+  bool dropping() const { return dropping_ || closing_; }
+
   // Called once libuv has released the handle; the owner frees the object.
   std::function<void(Connection*)> on_released;
 
@@ -79,11 +95,18 @@ class Connection : public Link {
   static void ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
   static void WriteCb(uv_write_t* req, int status);
   static void CloseCb(uv_handle_t* h);
+  static void TimerCb(uv_timer_t* t);
 
   void StartWrite();
   void FinishClose();
+  // The output leaves the budget's count (written, discarded or released).
+  void Unqueue(size_t bytes);
 
   uv_tcp_t tcp_;
+  // Closes a dropped connection on the next turn, or a graceful close that
+  // the peer does not read in time.
+  uv_timer_t timer_;
+  int open_handles_ = 2;
   Id id_;
   ConnectionLimits limits_;
   ConnectionHandler* handler_ = nullptr;
@@ -101,6 +124,8 @@ class Connection : public Link {
   bool reading_ = false;
   bool closing_ = false;
   bool close_after_flush_ = false;
+  bool dropping_ = false;
+  bool counted_ = true;  // this connection's output is in the budget's total
   Status close_reason_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "server/net/client_budget.h"
+
 namespace arbor::net {
 
 TcpListener::TcpListener(uv_loop_t* loop, ListenerOptions options, HandlerFactory factory)
@@ -56,10 +58,20 @@ void TcpListener::Accept() {
     raw->Close(Status::Ok());
     return;
   }
-  if (conns_.size() >= options_.max_connections) {
+  Status admitted = Status::Ok();
+  ClientBudget* budget = options_.limits.budget;
+  conn->Accepted();
+  std::string ip = IpOf(conn->peer());
+  if (budget != nullptr) {
+    admitted = budget->Admit(ip);
+  } else if (conns_.size() >= options_.max_connections) {
+    admitted = Status::Busy(std::to_string(conns_.size()) + " open, the limit is " +
+                            std::to_string(options_.max_connections) +
+                            " (raise --max_connections if this is expected)");
+  }
+  if (!admitted.ok()) {
     ++rejected_total_;
-    LOG(WARNING) << "refusing connection: " << conns_.size() << " open, the limit is "
-                 << options_.max_connections << " (raise --max_connections if this is expected)";
+    LOG_EVERY_N(WARNING, 100) << "refusing a connection from " << conn->peer() << ": " << admitted.message();
     Connection* raw = conn.release();
     raw->on_released = [](Connection* c) { delete c; };
     raw->Close(Status::Ok());
@@ -67,7 +79,10 @@ void TcpListener::Accept() {
   }
   ++accepted_total_;
   Connection* raw = conn.get();
-  raw->on_released = [this](Connection* c) { conns_.erase(c->id()); };
+  raw->on_released = [this, budget, ip](Connection* c) {
+    if (budget != nullptr) budget->Leave(ip);
+    conns_.erase(c->id());
+  };
   Slot& slot = conns_[id];
   slot.conn = std::move(conn);
   slot.handler = factory_(raw);

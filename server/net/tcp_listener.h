@@ -27,7 +27,9 @@ struct ListenerOptions {
   std::string bind = "127.0.0.1";
   int port = 0;  // 0 picks a free port (tests); see port() after Listen()
   int backlog = 511;
-  size_t max_connections = 10000;
+  size_t max_connections = 10000;  // this listener's own bound, when limits.budget is null
+  // With limits.budget set, the budget admits connections (shared bounds
+  // across listeners, per IP address) instead of max_connections.
   ConnectionLimits limits;
 };
 
@@ -55,6 +57,7 @@ class TcpListener {
   Connection* Find(Connection::Id id);
 
   uint64_t accepted_total() const { return accepted_total_; }
+  // Connections refused by max_connections (or, with a budget, by any of its bounds).
   uint64_t rejected_total() const { return rejected_total_; }
 
  private:

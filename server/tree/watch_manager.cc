@@ -7,7 +7,18 @@
 
 namespace arbor::tree {
 
+bool WatchManager::Full(std::string_view path, int64_t session) const {
+  if (max_paths_per_session_ == 0) return false;
+  auto s = by_session_.find(session);
+  if (s == by_session_.end() || s->second.size() < max_paths_per_session_) return false;
+  return s->second.count(path) == 0;  // a path it already watches adds nothing
+}
+
 void WatchManager::Add(std::string_view path, int64_t session, uint8_t kind) {
+  if (Full(path, session)) {
+    ++refused_total_;
+    return;
+  }
   auto [it, inserted] = by_path_.try_emplace(std::string(path));
   Watchers& ws = it->second;
   auto w = std::find_if(ws.begin(), ws.end(), [session](const Watcher& x) { return x.session == session; });

@@ -57,6 +57,13 @@ class WatchManager {
   // The session ended: all its watches go.
   void RemoveSession(int64_t session);
 
+  // A session watches at most this many paths (0: no bound), so one client
+  // cannot grow the server's memory without end. Over it, Add drops the watch
+  // and counts it; readers check Full() first and refuse the request.
+  void set_max_paths_per_session(size_t n) { max_paths_per_session_ = n; }
+  bool Full(std::string_view path, int64_t session) const;
+  uint64_t refused_total() const { return refused_total_; }
+
   // Kinds the session holds on path (0 if none).
   uint8_t KindsOf(std::string_view path, int64_t session) const;
   size_t path_count() const { return by_path_.size(); }
@@ -92,6 +99,8 @@ class WatchManager {
   // Keys point into by_path_ (its keys do not move while present).
   std::unordered_map<int64_t, std::unordered_set<std::string_view>> by_session_;
   size_t recursive_count_ = 0;
+  size_t max_paths_per_session_ = 0;
+  uint64_t refused_total_ = 0;
 };
 
 }  // namespace arbor::tree

@@ -48,6 +48,7 @@ class ServerProcess {
   bool Terminate(int timeout_ms = 10000);  // SIGTERM + reap; false if it had to be killed
   void SendSignal(int signum);             // to the recorded pid only; no reaping
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   const ServerSpec& spec() const { return spec_; }
   const std::string& log_path() const { return log_path_; }
 

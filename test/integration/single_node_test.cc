@@ -1,5 +1,6 @@
 // A single arbord process on 127.0.0.1, driven over the native protocol.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -88,6 +89,41 @@ TEST(SingleNodeLimits, ClusterBoundsRefuseGrowthAndFreeSpaceAfterDeletes) {
     EXPECT_EQ(c.SetData("/n0", "small").error(), proto::OK) << "shrinking is not";
     for (int i = 0; i < created; ++i) ASSERT_EQ(c.Delete("/n" + std::to_string(i)).error(), proto::OK);
     EXPECT_EQ(c.Create("/again", std::string(100, 'x')).error(), proto::OK) << "space returns after deletes";
+  }
+  RemoveTree(dir);
+}
+
+// Large writes are snapshotted by their bytes, long before the entry count
+// is reached, so the log is compacted (issue #15: the log must not grow
+// without bound between snapshots).
+TEST(SingleNodeLimits, SnapshotIsTakenByLogBytesAsWellAsByEntries) {
+  std::string dir = MakeTempDir("arbor-snapbytes");
+  ServerSpec spec;
+  spec.client_port = FreePort();
+  spec.peer_port = FreePort();
+  spec.data_dir = dir + "/data";
+  spec.extra_flags = {"--snapshot_every_entries=1000000", "--snapshot_every_log_bytes=2000000"};
+  auto snapshots = [&] {
+    int n = 0;
+    if (DIR* d = opendir((spec.data_dir + "/snap").c_str())) {
+      while (dirent* e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name.size() > 5 && name.compare(name.size() - 5, 5, ".snap") == 0) ++n;
+      }
+      closedir(d);
+    }
+    return n;
+  };
+  {
+    ServerProcess server(spec);
+    ASSERT_TRUE(server.Start()) << server.log_path();
+    NativeTestClient c;
+    ASSERT_EQ(c.Connect(spec.client_port).error(), proto::OK);
+    ASSERT_EQ(c.Create("/big", "").error(), proto::OK);
+    EXPECT_EQ(snapshots(), 0);
+    for (int i = 0; i < 6; ++i) ASSERT_EQ(c.SetData("/big", std::string(500000, 'a' + i)).error(), proto::OK);
+    for (int i = 0; i < 50 && snapshots() == 0; ++i) usleep(100000);
+    EXPECT_GE(snapshots(), 1) << "3 MB of entries, over --snapshot_every_log_bytes, and no snapshot";
   }
   RemoveTree(dir);
 }

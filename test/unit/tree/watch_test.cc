@@ -203,5 +203,26 @@ TEST_F(TreeWatchTest, SetWatchesFiresWhatChangedSinceRelativeZxid) {
   EXPECT_EQ(w.KindsOf("/unborn", kA), WatchManager::kData);
 }
 
+// A session watches at most N paths: a new path past it is refused (Full),
+// a path it already watches is not, and a fired one-shot watch frees room.
+TEST(WatchManagerBound, PathsPerSessionAreBounded) {
+  WatchManager w;
+  w.set_max_paths_per_session(2);
+  w.AddDataWatch("/a", 1);
+  w.AddChildWatch("/b", 1);
+  EXPECT_TRUE(w.Full("/c", 1));
+  EXPECT_FALSE(w.Full("/a", 1)) << "a watched path adds nothing";
+  EXPECT_FALSE(w.Full("/c", 2)) << "another session has its own bound";
+  w.AddDataWatch("/c", 1);  // dropped and counted
+  EXPECT_EQ(w.KindsOf("/c", 1), 0);
+  EXPECT_EQ(w.refused_total(), 1u);
+  w.AddChildWatch("/a", 1);
+  EXPECT_EQ(w.KindsOf("/a", 1), WatchManager::kData | WatchManager::kChild);
+  std::vector<SessionEvent> fired;
+  w.Fire({WatchTrigger{"/b", proto::NODE_CHILDREN_CHANGED, 1}}, &fired);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_FALSE(w.Full("/c", 1)) << "the fired watch made room";
+}
+
 }  // namespace
 }  // namespace arbor::tree
