@@ -180,5 +180,51 @@ TEST(TcpListenerLimitsTest, ClientThatStopsReadingIsCutOff) {
   loop.Stop();
 }
 
+// Answers anything with 4 MiB and closes gracefully (flush first), as a
+// session does after its last reply.
+class LastWordHandler : public ConnectionHandler {
+ public:
+  Status OnData(Link* c, std::string* in) override {
+    in->clear();
+    c->Write(std::string(4 << 20, 'w'));
+    c->Close(Status::Ok(), /*flush_first=*/true);
+    return Status::Ok();
+  }
+  void OnClose(Link*, const Status&) override {}
+};
+
+// A graceful close waits for the peer to read what is queued; a peer that
+// never reads must not hold the connection forever: cut at the deadline.
+// Before close_flush_timeout_ms the connection stayed open for as long as
+// the client did (the first half shows it with the deadline off).
+TEST(TcpListenerLimitsTest, GracefulCloseOfAPeerThatNeverReadsEndsAtTheDeadline) {
+  for (int timeout_ms : {0, 300}) {
+    SCOPED_TRACE(timeout_ms);
+    LoopThread loop;
+    ListenerOptions opts;
+    opts.limits.close_flush_timeout_ms = timeout_ms;
+    TcpListener listener(loop.loop(), opts, [](Connection*) { return std::make_unique<LastWordHandler>(); });
+    ASSERT_TRUE(listener.Listen().ok());
+    loop.Start();
+    int fd = Dial(listener.port());
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    SendAll(fd, "x");
+    size_t open = 1;
+    for (int i = 0; i < 300 && open != 0; ++i) {  // 3 s at most
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      loop.Run([&] { open = listener.connection_count(); });
+    }
+    if (timeout_ms == 0) {
+      EXPECT_EQ(open, 1u) << "without a deadline the unread close never completes";
+    } else {
+      EXPECT_EQ(open, 0u) << "the close did not end at the deadline";
+    }
+    close(fd);
+    loop.Run([&] { listener.Close(Status::Ok()); });
+    loop.Stop();
+  }
+}
+
 }  // namespace
 }  // namespace arbor::net
