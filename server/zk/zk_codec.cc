@@ -110,7 +110,7 @@ class ZkClientCodec : public net::ClientCodec {
 
  private:
   // A request handed on (awaiting its Response), or one the codec refused
-  // (its error reply needs no context: `refused`).
+  // (`refused`: answered with an error header in its request's form).
   struct Pending {
     int32_t xid;
     zk_wire::ZkOpContext context;
@@ -153,7 +153,9 @@ class ZkClientCodec : public net::ClientCodec {
         // Replies go out in request order (the C client checks): the error
         // takes the request's place in the session's pipeline and comes back
         // to EncodeResponse in its turn.
-        pending_.push_back(Pending{zk->request.xid(), {}, true});
+        // Its context too: the opcode decides the reply's form (a ping's
+        // reply says xid -2 whatever the frame said).
+        pending_.push_back(Pending{zk->request.xid(), std::move(zk->context), true});
         out->kind = net::Decoded::Kind::kAnswered;
         out->answer = std::move(r);
         return Status::Ok();

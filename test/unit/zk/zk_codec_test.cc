@@ -229,6 +229,24 @@ TEST_F(ZkCodecTest, RejectTakesItsPlaceInRequestOrder) {
   EXPECT_EQ(xids, (std::vector<int32_t>{1, 2, 3}));
 }
 
+// A refused request is answered in its own form: a ping with trailing
+// bytes gets MARSHALLINGERROR under xid -2, as every ping reply (found by the
+// zk_codec fuzz target when refused slots lost their context).
+TEST_F(ZkCodecTest, RefusedPingIsAnsweredAsAPing) {
+  Connect(false);
+  const char ping[] = {0, 0, 0, 9, 0x2f, 0, 0, 1, 0, 0, 0, 11, 42};  // xid 0x2f000001, one extra byte
+  std::string in(ping, sizeof ping);
+  Decoded d;
+  ASSERT_TRUE(codec_->Decode(&in, &d).ok());
+  ASSERT_EQ(d.kind, Decoded::Kind::kAnswered);
+  std::string out;
+  codec_->EncodeResponse(d.answer, &out);
+  auto hdr = zk_wire::PeekReplyHeader(std::string_view(out).substr(4));
+  ASSERT_TRUE(hdr.ok());
+  EXPECT_EQ(hdr->xid, -2);
+  EXPECT_EQ(hdr->err, -5);  // MARSHALLINGERROR
+}
+
 TEST_F(ZkCodecTest, FrameAboveTheLimitIsAnError) {
   options_.max_frame_bytes = 100;
   codec_ = NewZkCodec(options_);
