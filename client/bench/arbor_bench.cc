@@ -45,6 +45,7 @@
 #include "client/bench/bench_engine.h"
 #include "client/bench/bench_stats.h"
 #include "client/bench/bench_wire.h"
+#include "client/bench/setup_client.h"
 #include "common/frame.h"
 #include "common/zk_wire/opcodes.h"
 
@@ -127,128 +128,6 @@ std::string Digits(int width, uint64_t v) {
   std::string s(static_cast<size_t>(width), '0');
   PutDigits(s.data(), width, v);
   return s;
-}
-
-// ---- a blocking client for setup (creating the keys) ------------------------
-
-class SetupClient {
- public:
-  SetupClient(const Wire& wire, const sockaddr_in& addr) : wire_(wire) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-      Die(std::string("setup connection: ") + std::strerror(errno));
-    }
-    SendAll(wire_.EncodeConnect(30000));
-    std::string payload = ReadFrame();
-    int64_t sid;
-    int32_t timeout;
-    if (!wire_.DecodeConnect(payload, &sid, &timeout)) Die("setup session refused (is the server serving?)");
-  }
-  ~SetupClient() {
-    // closeSession, so the setup session does not linger on the servers.
-    proto::Request r;
-    r.mutable_close_session();
-    Send(r, op::kCloseSession);
-    std::string dummy;
-    (void)TryReadFrame(&dummy);
-    close(fd_);
-  }
-
-  // Sends `r`; the answer comes back through Wait().
-  void Send(proto::Request r, int32_t zk_opcode) {
-    r.set_xid(next_xid_++);
-    std::string out;
-    if (wire_.protocol() == Protocol::kZooKeeper) {
-      auto ctx = arbor::zk_wire::EncodeRequest(r, zk_opcode, &out);
-      if (!ctx.ok()) Die("setup encode: " + ctx.status().ToString());
-    } else {
-      proto::ClientFrame f;
-      *f.mutable_request() = r;
-      arbor::AppendFrame(f.SerializeAsString(), &out);
-    }
-    SendAll(out);
-    ++pending_;
-  }
-  // The next answer's error code.
-  int32_t Wait() {
-    while (true) {
-      std::string payload = ReadFrame();
-      Reply rep;
-      std::string scratch;
-      if (!wire_.Parse(payload, false, &rep, &scratch)) Die("setup: unreadable reply");
-      if (rep.kind != Reply::Kind::kResponse) continue;
-      --pending_;
-      return rep.err;
-    }
-  }
-  int pending() const { return pending_; }
-
-  int32_t Call(proto::Request r, int32_t zk_opcode) {
-    Send(std::move(r), zk_opcode);
-    return Wait();
-  }
-
- private:
-  void SendAll(const std::string& b) {
-    size_t off = 0;
-    while (off < b.size()) {
-      ssize_t n = send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) Die(std::string("setup send: ") + std::strerror(errno));
-      off += static_cast<size_t>(n);
-    }
-  }
-  bool TryReadFrame(std::string* out) {
-    while (true) {
-      if (buf_.size() >= 4) {
-        uint32_t len = arbor::ReadBigEndian32(buf_.data());
-        if (buf_.size() >= 4 + len) {
-          *out = buf_.substr(4, len);
-          buf_.erase(0, 4 + len);
-          return true;
-        }
-      }
-      char tmp[65536];
-      ssize_t n = recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return false;
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
-  std::string ReadFrame() {
-    std::string out;
-    if (!TryReadFrame(&out)) Die("setup connection closed by the server");
-    return out;
-  }
-
-  const Wire& wire_;
-  int fd_ = -1;
-  int32_t next_xid_ = 1;
-  int pending_ = 0;
-  std::string buf_;
-};
-
-proto::Request CreateReq(const std::string& path, const std::string& data, proto::CreateMode mode) {
-  proto::Request r;
-  auto* c = r.mutable_create();
-  c->set_path(path);
-  c->set_data(data);
-  *c->add_acl() = OpenAcl();
-  c->set_mode(mode);
-  return r;
-}
-
-// Creates `paths` with up to 512 in flight; NODEEXISTS is fine (a rerun).
-void CreateMany(SetupClient* sc, const std::vector<std::string>& paths, const std::string& data) {
-  size_t next = 0, bad = 0;
-  while (next < paths.size() || sc->pending() > 0) {
-    while (next < paths.size() && sc->pending() < 512) {
-      sc->Send(CreateReq(paths[next++], data, proto::PERSISTENT), op::kCreate);
-    }
-    int32_t err = sc->Wait();
-    if (err != kOk && err != kNodeExists) ++bad;
-  }
-  if (bad > 0) Die("setup: " + std::to_string(bad) + " creates failed");
 }
 
 // ---- templates ---------------------------------------------------------------
