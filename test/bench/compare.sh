@@ -90,7 +90,8 @@ arbor_start() {  # extra arbord flags...
   for i in 1 2 3; do
     "$ARBORD" --id=$i --data_dir="$ARBOR_DATA/node$i" --bind=127.0.0.1 \
       --client_port=$((ARBOR_BASE + 10 * i + 1)) --peer_port=$((ARBOR_BASE + 10 * i + 2)) \
-      --zk_port=$((ARBOR_BASE + 10 * i + 3)) --peers="$peers" "$@" >>"$ARBOR_DATA/node$i.log" 2>&1 &
+      --zk_port=$((ARBOR_BASE + 10 * i + 3)) --peers="$peers" \
+      --max_connections_per_ip=0 "$@" >>"$ARBOR_DATA/node$i.log" 2>&1 &  # as ZooKeeper's maxClientCnxns=0 here: C1's 10,000 sessions come from one address
     ARBOR_PIDS+=($!)
   done
   "$BENCH" -server "$ARBOR_HOSTS" -probe_serving_s 60 -label arbor_start >/dev/null ||
