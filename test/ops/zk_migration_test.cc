@@ -64,7 +64,7 @@ class ZkMigrationTest : public ::testing::Test {
   void SetUp() override {
     zkctl_ = std::string(ZKREF_DIR) + "/zkctl.sh";
     if (!Exists(zkctl_) || !Exists("/usr/bin/java") || !Exists("/usr/share/java/zookeeper.jar")) {
-      GTEST_SKIP() << "needs " << zkctl_ << ", java and Debian's zookeeper (deploy/install-test-deps.sh)";
+      GTEST_SKIP() << "needs " << zkctl_ << ", java and Debian's zookeeper (deploy/install-deps.sh installs them)";
     }
     base_ = MakeTempDir("arbor-zkmig");
     zk_port_ = FreePort();
